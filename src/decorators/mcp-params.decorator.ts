@@ -1,0 +1,35 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpContext as McpContextShape } from '../execution/mcp-context.js';
+import { MCP_INVOCATION_INDEX, type McpInvocation } from '../execution/mcp-invocation.js';
+
+const invocationOf = (ctx: ExecutionContext) => ctx.getArgByIndex<McpInvocation>(MCP_INVOCATION_INDEX);
+
+/** @internal The factory identifies `@McpArgs()` parameters at discovery. */
+export const mcpArgsFactory = (property: string | undefined, ctx: ExecutionContext): unknown => {
+  const args = invocationOf(ctx)?.arguments as Record<string, unknown> | undefined;
+  return property === undefined ? args : args?.[property];
+};
+
+/**
+ * The validated arguments of the call: the whole DTO, or one property (`@McpArgs('id')`). Type the parameter
+ * with a class-validator DTO and its schema is advertised and enforced.
+ */
+export const McpArgs = createParamDecorator(mcpArgsFactory);
+
+/**
+ * The normalized principal of the caller, or one of its fields (`@McpPrincipal('clientId')`).
+ * @example `@McpPrincipal() who: McpAuthResult<MyClaims>`
+ */
+export const McpPrincipal = createParamDecorator(
+  (field: keyof McpAuthResult | undefined, ctx: ExecutionContext): unknown => {
+    const principal = invocationOf(ctx)?.principal;
+    return field === undefined ? principal : principal?.[field];
+  },
+);
+
+/** The request's `McpContext`: progress, logging to the client, abort signal, session id, HTTP request. */
+export const McpContext = createParamDecorator((_data: unknown, ctx: ExecutionContext) => invocationOf(ctx)?.context);
+
+/** The type of what `@McpContext()` injects. */
+export type McpContext = McpContextShape;

@@ -1,0 +1,213 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { mcpArgsFactory } from '../decorators/mcp-params.decorator.js';
+import { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
+import { McpHandlerFactory } from '../execution/mcp-handler.factory.js';
+import type { McpComponentInfo } from '../execution/mcp-invocation.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import { compileUriTemplate, type UriMatcher } from '../protocol/uri-template.js';
+import { buildDtoSchema, isValidatedDto, type JsonSchema } from './dto-schema.builder.js';
+import type { McpComponent } from './mcp-component.js';
+import { McpMetadataAccessor, type McpComponentMetadata } from './mcp-metadata.accessor.js';
+import { McpRegistry } from './mcp.registry.js';
+
+interface RouteArg {
+  index: number;
+  data?: unknown;
+  factory?: unknown;
+}
+
+interface ArgsBinding {
+  /** The class of the whole-arguments parameter, when it is a class-validator DTO. */
+  readonly dto?: Function;
+  /** Parameters bound to one argument each: `@McpArgs('id') id: string`. */
+  readonly properties: ReadonlyArray<{ name: string; type?: Function }>;
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * Finds `@McpTool`, `@McpResource`, `@McpResourceTemplate` and `@McpPrompt` methods on every provider and
+ * registers them with their schemas, validators and Nest-wrapped handlers. Invalid declarations fail startup
+ * with a message naming `Class#method`.
+ */
+@Injectable()
+export class McpExplorer implements OnModuleInit {
+  private readonly schemaCache = new Map<Function, JsonSchema>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly accessor: McpMetadataAccessor,
+    private readonly handlers: McpHandlerFactory,
+    private readonly registry: McpRegistry,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const type = wrapper.metatype;
+      if (!type || wrapper.inject || !type.prototype || wrapper.isAlias) continue;
+      if (wrapper.isDependencyTreeStatic() && !wrapper.instance) continue;
+      const prototype = type.prototype as object;
+      for (const methodName of this.scanner.getAllMethodNames(prototype)) {
+        const method = (prototype as Record<string, Function>)[methodName];
+        for (const metadata of this.accessor.getComponents(method)) {
+          this.registry.add(this.build(wrapper, prototype, methodName, metadata));
+        }
+      }
+    }
+  }
+
+  private build(
+    wrapper: InstanceWrapper,
+    prototype: object,
+    methodName: string,
+    metadata: McpComponentMetadata,
+  ): McpComponent {
+    const handler = `${(prototype.constructor as Function).name}#${methodName}`;
+    const binding = this.bindArguments(prototype, methodName, handler);
+    const { kind, options } = metadata;
+    const name = options.name ?? methodName;
+    const info: McpComponentInfo = Object.freeze({
+      kind,
+      name,
+      tags: Object.freeze([...(options.tags ?? [])]),
+      metadata: Object.freeze({ ...options }),
+      handler,
+    });
+    const invoke = this.handlers.create(wrapper, methodName);
+    const common = optional({ title: options.title, _meta: options.meta });
+
+    switch (metadata.kind) {
+      case 'tool': {
+        const o = metadata.options;
+        if (!TOOL_NAME.test(name)) throw new Error(McpMessages.invalidName('tool', handler, name));
+        requireDescription(o.description, 'tool', handler);
+        const descriptor = {
+          name,
+          ...common,
+          description: o.description,
+          inputSchema: this.inputSchema(binding),
+          ...optional({
+            outputSchema: o.outputSchema ? this.schemaOf(o.outputSchema, true) : undefined,
+            annotations: o.annotations,
+          }),
+        };
+        return { info, descriptor, invoke, validator: this.validator(binding.dto, false) };
+      }
+      case 'resource': {
+        const o = metadata.options;
+        if (typeof o.uri !== 'string' || !o.uri) {
+          throw new Error(McpMessages.optionInvalid(`${handler} uri`, 'a non-empty URI', o.uri));
+        }
+        const descriptor = { uri: o.uri, name, ...common, ...optional({ description: o.description, mimeType: o.mimeType }) };
+        return { info, descriptor, invoke, validator: this.validator(undefined, false), uri: o.uri, mimeType: o.mimeType };
+      }
+      case 'resourceTemplate': {
+        const o = metadata.options;
+        const matcher = this.compileTemplate(o.uriTemplate, handler);
+        for (const property of binding.properties) {
+          if (!matcher.variableNames.includes(property.name)) {
+            throw new Error(McpMessages.templateVariableUnknown(handler, property.name, o.uriTemplate));
+          }
+        }
+        const descriptor = {
+          uriTemplate: o.uriTemplate,
+          name,
+          ...common,
+          ...optional({ description: o.description, mimeType: o.mimeType }),
+        };
+        return { info, descriptor, invoke, validator: this.validator(binding.dto, true), matcher, mimeType: o.mimeType };
+      }
+      case 'prompt': {
+        const o = metadata.options;
+        requireDescription(o.description, 'prompt', handler);
+        const dto = o.arguments ?? binding.dto;
+        const schema = dto ? this.schemaOf(dto, false) : this.inputSchema(binding);
+        const required = new Set((schema.required as string[] | undefined) ?? []);
+        const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+        const args = Object.entries(properties).map(([argName, s]) => ({
+          name: argName,
+          ...optional({ description: s.description as string | undefined }),
+          required: required.has(argName),
+        }));
+        const descriptor = { name, ...common, description: o.description, arguments: args };
+        return { info, descriptor, invoke, validator: this.validator(dto, true), description: o.description };
+      }
+    }
+  }
+
+  private bindArguments(prototype: object, methodName: string, handler: string): ArgsBinding {
+    const ctor = prototype.constructor;
+    const paramTypes = (Reflect.getMetadata('design:paramtypes', prototype, methodName) ?? []) as Function[];
+    const routeArgs = Object.values(
+      (Reflect.getMetadata(ROUTE_ARGS_METADATA, ctor, methodName) ?? {}) as Record<string, RouteArg>,
+    );
+    const decorated = new Set(routeArgs.map((arg) => arg.index));
+    const arity = Math.max(paramTypes.length, (prototype as Record<string, Function>)[methodName].length);
+    for (let index = 0; index < arity; index++) {
+      if (!decorated.has(index)) throw new Error(McpMessages.undecoratedParameter(handler, index));
+    }
+    let dto: Function | undefined;
+    const properties: Array<{ name: string; type?: Function }> = [];
+    for (const arg of routeArgs) {
+      if (arg.factory !== mcpArgsFactory) continue;
+      const type = paramTypes[arg.index];
+      if (typeof arg.data === 'string') properties.push({ name: arg.data, type });
+      else if (isValidatedDto(type)) dto = type;
+    }
+    return { dto, properties };
+  }
+
+  private inputSchema(binding: ArgsBinding): JsonSchema {
+    if (binding.dto) return this.schemaOf(binding.dto, !this.options.validation.forbidNonWhitelisted);
+    if (!binding.properties.length) return { type: 'object', properties: {} };
+    const properties: Record<string, JsonSchema> = {};
+    for (const { name, type } of binding.properties) properties[name] = primitiveSchema(type);
+    return { type: 'object', properties, required: binding.properties.map((p) => p.name) };
+  }
+
+  private schemaOf(dto: Function, additionalProperties: boolean): JsonSchema {
+    let schema = this.schemaCache.get(dto);
+    if (!schema) {
+      schema = buildDtoSchema(dto, { additionalProperties });
+      this.schemaCache.set(dto, schema);
+    }
+    return schema;
+  }
+
+  private validator(dto: Function | undefined, implicitConversion: boolean): McpArgumentsValidator {
+    return new McpArgumentsValidator(dto, this.options.validation, implicitConversion);
+  }
+
+  private compileTemplate(template: string, handler: string): UriMatcher {
+    try {
+      return compileUriTemplate(template);
+    } catch (error) {
+      throw new Error(McpMessages.invalidTemplate(handler, String(template), (error as Error).message));
+    }
+  }
+}
+
+function requireDescription(description: unknown, kind: string, handler: string): void {
+  if (typeof description !== 'string' || !description.trim()) throw new Error(McpMessages.missingDescription(kind, handler));
+}
+
+function primitiveSchema(type: Function | undefined): JsonSchema {
+  if (type === Number) return { type: 'number' };
+  if (type === Boolean) return { type: 'boolean' };
+  if (type === String) return { type: 'string' };
+  return {};
+}
+
+/** Drops undefined values so descriptors carry only what was declared. */
+function optional<T extends Record<string, unknown>>(values: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of Object.keys(values) as Array<keyof T>) if (values[key] !== undefined) out[key] = values[key];
+  return out;
+}

@@ -1,0 +1,25 @@
+import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+
+/** Syslog severities of MCP `notifications/message`, lowest first. */
+export const MCP_LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export type McpLogLevel = (typeof MCP_LOG_LEVELS)[number];
+
+/** What a handler can do and know about the MCP request it serves; injected with `@McpContext()`. */
+export interface McpContext {
+  /** The JSON-RPC id the client gave this request. */
+  readonly requestId: string | number;
+  /** The stateful session, when there is one. */
+  readonly sessionId?: string;
+  /** Aborted when the client cancels the request or goes away. */
+  readonly signal: AbortSignal;
+  /** The HTTP request (Express or Fastify); undefined over stdio. */
+  readonly request?: unknown;
+  /** The HTTP response (for guards that expect one); the module writes the reply, so handlers must not. */
+  readonly response?: unknown;
+  readonly transport: 'http' | 'stdio';
+  readonly principal: McpAuthResult;
+  /** Sends `notifications/progress` when the client asked for progress (it gave a progress token). */
+  reportProgress(progress: number, total?: number, message?: string): Promise<void>;
+  /** Sends a log message to the client (`notifications/message`), honouring the level it set. */
+  log(level: McpLogLevel, data: unknown, logger?: string): Promise<void>;
+}

@@ -1,0 +1,37 @@
+/**
+ * Throw from a tool to send the client a tool error (`isError: true`) with this message, unmasked.
+ * @example `throw new McpToolError('Note 42 is archived; unarchive it first.')`
+ */
+export class McpToolError extends Error {
+  constructor(
+    message: string,
+    /** Optional structured detail sent as `structuredContent`. */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'McpToolError';
+  }
+}
+
+/** A JSON-RPC error with its code, as the protocol layer sends it. */
+export class McpProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'McpProtocolError';
+  }
+}
+
+/** JSON-RPC error codes the module answers with. */
+export const JsonRpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  ResourceNotFound: -32002,
+  /** Transport-level refusals (origin, session) that carry no JSON-RPC id. */
+  ServerError: -32000,
+} as const;

@@ -1,0 +1,16 @@
+/** Metadata keys written by the component decorators (namespaced, never concatenated). */
+export const MCP_TOOL_METADATA = 'mcp:tool';
+export const MCP_RESOURCE_METADATA = 'mcp:resource';
+export const MCP_RESOURCE_TEMPLATE_METADATA = 'mcp:resource-template';
+export const MCP_PROMPT_METADATA = 'mcp:prompt';
+export const MCP_PROPERTY_METADATA = 'mcp:property';
+
+/** The context type guards and interceptors see from `ExecutionContext#getType()`. */
+export const MCP_CONTEXT_TYPE = 'mcp';
+
+/** DI token of the validated options with every default filled in. */
+export const MCP_RESOLVED_OPTIONS = Symbol('McpResolvedOptions');
+/** DI token of the per-module route controller class (its path comes from the options). */
+export const MCP_ROUTE_CONTROLLER = Symbol('McpRouteController');
+/** DI token of the provider that binds the route path onto that controller. */
+export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');

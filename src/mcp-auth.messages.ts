@@ -1,0 +1,59 @@
+/**
+ * Every user-facing error text, as functions, so tests assert with the same words users read.
+ */
+export const McpMessages = {
+  optionInvalid: (path: string, expected: string, got: unknown) =>
+    `McpAuthModule: option "${path}" must be ${expected} (got ${describe(got)}).`,
+  optionRequired: (path: string, hint: string) => `McpAuthModule: option "${path}" is required. ${hint}`,
+  duplicateComponent: (kind: string, name: string, first: string, second: string) =>
+    `McpAuthModule: two ${kind}s are named "${name}": ${first} and ${second}. Give one of them another name with the "name" option of its decorator.`,
+  duplicateResourceUri: (uri: string, first: string, second: string) =>
+    `McpAuthModule: two resources serve the URI "${uri}": ${first} and ${second}. Each resource URI must be unique.`,
+  undecoratedParameter: (where: string, index: number) =>
+    `McpAuthModule: parameter #${index} of ${where} has no decorator. MCP handlers receive only decorated parameters: use @McpArgs(), @McpPrincipal(), @McpContext() or a createParamDecorator() decorator.`,
+  invalidTemplate: (where: string, template: string, reason: string) =>
+    `McpAuthModule: the uriTemplate "${template}" of ${where} is not a valid RFC 6570 template: ${reason}.`,
+  templateVariableUnknown: (where: string, variable: string, template: string) =>
+    `McpAuthModule: ${where} reads @McpArgs('${variable}') but the uriTemplate "${template}" has no {${variable}} variable.`,
+  missingDescription: (kind: string, where: string) =>
+    `McpAuthModule: the ${kind} ${where} needs a "description" (clients show it to models to choose the ${kind}).`,
+  invalidName: (kind: string, where: string, name: string) =>
+    `McpAuthModule: the ${kind} name "${name}" of ${where} is invalid: use 1-128 characters from A-Z a-z 0-9 _ - . /`,
+  requestScopedUnsupported: (where: string) =>
+    `McpAuthModule: ${where} is request-scoped but could not be resolved per request.`,
+  unknownTool: (name: string) => `Unknown tool: ${name}`,
+  unknownPrompt: (name: string) => `Unknown prompt: ${name}`,
+  unknownResource: (uri: string) => `Resource not found: ${uri}`,
+  invalidArguments: (details: string[]) => `Invalid arguments: ${details.join('; ')}`,
+  internalError: (correlationId: string) => `Internal error (reference: ${correlationId})`,
+  originNotAllowed: () => 'Forbidden: the Origin of this request is not allowed',
+  sessionRequired: () => 'Bad Request: the Mcp-Session-Id header is required',
+  sessionNotFound: () => 'Session not found',
+  initializeWithSession: () => 'Bad Request: initialize must not carry an Mcp-Session-Id header',
+  initializeNotAlone: () => 'Bad Request: initialize must be the only message of its request',
+  unsupportedProtocolVersion: (version: string, supported: readonly string[]) =>
+    `Bad Request: unsupported MCP-Protocol-Version "${truncate(version)}" (supported: ${supported.join(', ')})`,
+  unsupportedMediaType: () => 'Unsupported Media Type: Content-Type must be application/json',
+  notAcceptable: (needed: string) => `Not Acceptable: the Accept header must include ${needed}`,
+  parseError: () => 'Parse error: the body is not valid JSON',
+  invalidRequest: () => 'Invalid Request: the body is not a JSON-RPC 2.0 message or batch',
+  methodNotAllowed: () => 'Method not allowed in stateless mode',
+  streamAlreadyOpen: () => 'Conflict: this session already has an open event stream',
+  stdioRequiresContext: () =>
+    'runMcpStdio: pass the application context created with NestFactory.createApplicationContext(AppModule) where AppModule imports McpAuthModule.',
+};
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(truncate(value));
+  if (typeof value === 'function') return 'a function';
+  try {
+    return truncate(JSON.stringify(value) ?? String(value));
+  } catch {
+    return typeof value;
+  }
+}
+
+function truncate(value: string, max = 80): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}

@@ -1,0 +1,78 @@
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryModule } from '@nestjs/core';
+import { McpMetadataAccessor } from './discovery/mcp-metadata.accessor.js';
+import { McpExplorer } from './discovery/mcp.explorer.js';
+import { McpRegistry } from './discovery/mcp.registry.js';
+import { McpErrorMapper } from './execution/mcp-error.mapper.js';
+import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
+import { McpDispatcher } from './execution/mcp.dispatcher.js';
+import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
+import {
+  MCP_ASYNC_OPTIONS_TYPE,
+  MCP_MODULE_OPTIONS,
+  MCP_OPTIONS_TYPE,
+  McpAuthConfigurableModule,
+} from './mcp-auth.module-definition.js';
+import { resolveMcpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+import { McpProtocol } from './protocol/mcp-protocol.js';
+import { createMcpRouteController } from './transport/mcp-http.controller.js';
+import { McpHttpHandler } from './transport/mcp-http.handler.js';
+import { McpOriginGuard } from './transport/mcp-origin.guard.js';
+import { McpSessionStore } from './transport/mcp-session.store.js';
+
+/**
+ * Serves decorated provider methods as an MCP server.
+ * @example
+ * ```ts
+ * @Module({ imports: [McpAuthModule.forRoot({ name: 'notes', version: '1.0.0' })], providers: [NotesTools] })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: MCP_RESOLVED_OPTIONS, useFactory: resolveMcpOptions, inject: [MCP_MODULE_OPTIONS] },
+    McpMetadataAccessor,
+    McpRegistry,
+    McpExplorer,
+    McpHandlerFactory,
+    McpErrorMapper,
+    McpDispatcher,
+    McpProtocol,
+    McpSessionStore,
+    McpHttpHandler,
+    McpOriginGuard,
+  ],
+  exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol],
+})
+export class McpAuthModule extends McpAuthConfigurableModule {
+  static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {
+    return withRoute(super.forRoot(options));
+  }
+
+  static forRootAsync(options: typeof MCP_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withRoute(super.forRootAsync(options));
+  }
+}
+
+/** Adds this definition's own route controller and the provider that gives it the configured path. */
+function withRoute(definition: DynamicModule): DynamicModule {
+  const controller = createMcpRouteController();
+  const providers: Provider[] = [
+    { provide: MCP_ROUTE_CONTROLLER, useValue: controller },
+    {
+      provide: MCP_ROUTE_BINDING,
+      useFactory: (options: McpResolvedOptions, route: Type<unknown>) => {
+        if (options.http) Reflect.defineMetadata(PATH_METADATA, options.http.path, route);
+        return true;
+      },
+      inject: [MCP_RESOLVED_OPTIONS, MCP_ROUTE_CONTROLLER],
+    },
+  ];
+  return {
+    ...definition,
+    controllers: [...(definition.controllers ?? []), controller],
+    providers: [...(definition.providers ?? []), ...providers],
+  };
+}

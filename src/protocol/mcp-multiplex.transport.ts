@@ -1,0 +1,82 @@
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
+
+interface Inflight {
+  readonly state: McpRequestState;
+  readonly done: (response: JsonRpcMessage | undefined) => void;
+  readonly notify?: (message: JsonRpcMessage) => void;
+}
+
+export interface McpDispatched {
+  /** The unique id the protocol layer knows the request by. */
+  readonly internalId: number;
+  /** The response with the client's id restored; undefined when the request was cancelled. */
+  readonly response: Promise<JsonRpcMessage | undefined>;
+}
+
+/**
+ * Feeds requests from many HTTP exchanges into one long-lived SDK `Server` (built once at bootstrap rather
+ * than per request). Each request gets a unique internal id; responses and request-related notifications are
+ * routed back to the exchange that sent it, with the client's own id restored.
+ */
+export class McpMultiplexTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+
+  private nextId = 0;
+  private readonly inflight = new Map<number, Inflight>();
+
+  async start(): Promise<void> {}
+
+  async close(): Promise<void> {
+    for (const [id] of this.inflight) this.cancel(id, 'server shutting down');
+    this.onclose?.();
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if ('id' in message && ('result' in message || 'error' in message)) {
+      const id = message.id as number;
+      const entry = this.inflight.get(id);
+      if (!entry) return;
+      this.inflight.delete(id);
+      entry.done({ ...message, id: entry.state.originalId ?? null } as JsonRpcMessage);
+      return;
+    }
+    const related = options?.relatedRequestId;
+    if (related !== undefined) this.inflight.get(related as number)?.notify?.(message as JsonRpcMessage);
+    // Server-initiated messages unrelated to a request are sent by the HTTP layer per session, not from here.
+  }
+
+  dispatch(message: JsonRpcMessage, state: McpRequestState, notify?: (message: JsonRpcMessage) => void): McpDispatched {
+    const internalId = ++this.nextId;
+    const response = new Promise<JsonRpcMessage | undefined>((done) => {
+      this.inflight.set(internalId, { state, done, notify });
+    });
+    this.onmessage?.({ ...message, id: internalId } as JSONRPCMessage);
+    return { internalId, response };
+  }
+
+  /** Delivers a client notification (after the HTTP layer has mapped any request ids it carries). */
+  notify(message: JsonRpcMessage): void {
+    this.onmessage?.(message as JSONRPCMessage);
+  }
+
+  stateOf(internalId: unknown): McpRequestState | undefined {
+    return this.inflight.get(internalId as number)?.state;
+  }
+
+  /** Aborts a request's handler (its `signal` fires) and settles it without a response. */
+  cancel(internalId: number, reason: string): void {
+    const entry = this.inflight.get(internalId);
+    if (!entry) return;
+    this.inflight.delete(internalId);
+    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internalId, reason } });
+    entry.done(undefined);
+  }
+
+  get pending(): number {
+    return this.inflight.size;
+  }
+}

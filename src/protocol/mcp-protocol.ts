@@ -1,0 +1,159 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import { McpRegistry } from '../discovery/mcp.registry.js';
+import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel } from '../execution/mcp-context.js';
+import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
+import { McpDispatcher } from '../execution/mcp.dispatcher.js';
+import { JsonRpcCode, McpProtocolError } from '../execution/mcp-tool.error.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import type { McpRequestState } from './mcp-request-state.js';
+import { McpMultiplexTransport } from './mcp-multiplex.transport.js';
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+type StateResolver = (extra: Extra) => McpRequestState | undefined;
+
+const rank = (level: McpLogLevel) => MCP_LOG_LEVELS.indexOf(level);
+
+/** The `McpContext` handlers receive, backed by the SDK's per-request extra. */
+class RequestContext implements McpContext {
+  constructor(
+    private readonly state: McpRequestState,
+    private readonly extra: Extra,
+  ) {}
+  get requestId() {
+    return this.state.originalId ?? this.extra.requestId;
+  }
+  get sessionId() {
+    return this.state.session?.id;
+  }
+  get signal() {
+    return this.extra.signal;
+  }
+  get request() {
+    return this.state.request;
+  }
+  get response() {
+    return this.state.response;
+  }
+  get transport() {
+    return this.state.transport;
+  }
+  get principal() {
+    return this.state.principal;
+  }
+  async reportProgress(progress: number, total?: number, message?: string): Promise<void> {
+    const progressToken = this.extra._meta?.progressToken;
+    if (progressToken === undefined) return;
+    await this.extra.sendNotification({
+      method: 'notifications/progress',
+      params: { progressToken, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+    });
+  }
+  async log(level: McpLogLevel, data: unknown, logger?: string): Promise<void> {
+    const minimum = this.state.session?.logLevel;
+    if (minimum && rank(level) < rank(minimum)) return;
+    await this.extra.sendNotification({ method: 'notifications/message', params: { level, data, ...(logger && { logger }) } });
+  }
+}
+
+/**
+ * The one place that speaks MCP through `@modelcontextprotocol/sdk`: it builds the low-level `Server` once
+ * and maps its requests onto the dispatcher. HTTP requests reach it through a multiplexing transport; stdio
+ * gets a server of its own from `createServer`.
+ */
+@Injectable()
+export class McpProtocol implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly transport = new McpMultiplexTransport();
+  private server?: Server;
+
+  constructor(
+    private readonly dispatcher: McpDispatcher,
+    private readonly registry: McpRegistry,
+    private readonly errors: McpErrorMapper,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.server = this.createServer((extra) => this.transport.stateOf(extra.requestId));
+    await this.server.connect(this.transport);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server?.close();
+  }
+
+  /** Builds a protocol server whose requests read their state from `resolve`. */
+  createServer(resolve: StateResolver): Server {
+    const { tools, resources, resourceTemplates, prompts } = this.registry;
+    const server = new Server(
+      { name: this.options.name, version: this.options.version, ...(this.options.title && { title: this.options.title }) },
+      {
+        capabilities: {
+          logging: {},
+          ...(tools.size && { tools: { listChanged: true } }),
+          ...((resources.size || resourceTemplates.size) && { resources: { listChanged: true } }),
+          ...(prompts.size && { prompts: { listChanged: true } }),
+        },
+        ...(this.options.instructions && { instructions: this.options.instructions }),
+      },
+    );
+    const d = this.dispatcher;
+    const handle = <T>(what: string, run: (context: McpContext, extra: Extra) => T | Promise<T>) => {
+      return async (extra: Extra) => {
+        const state = resolve(extra);
+        if (!state) throw new McpProtocolError(JsonRpcCode.InternalError, 'Request state lost');
+        try {
+          return (await run(new RequestContext(state, extra), extra)) as never;
+        } catch (error) {
+          if (error instanceof McpProtocolError) throw error;
+          throw new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, what));
+        }
+      };
+    };
+    if (tools.size) {
+      const list = handle('tools/list', (c) => d.listTools(c));
+      server.setRequestHandler(ListToolsRequestSchema, (_r, extra) => list(extra));
+      server.setRequestHandler(CallToolRequestSchema, (r, extra) =>
+        handle('tools/call', (c) => d.callTool(r.params.name, r.params.arguments, c))(extra),
+      );
+    }
+    if (resources.size || resourceTemplates.size) {
+      const list = handle('resources/list', (c) => d.listResources(c));
+      const listTemplates = handle('resources/templates/list', (c) => d.listResourceTemplates(c));
+      server.setRequestHandler(ListResourcesRequestSchema, (_r, extra) => list(extra));
+      server.setRequestHandler(ListResourceTemplatesRequestSchema, (_r, extra) => listTemplates(extra));
+      server.setRequestHandler(ReadResourceRequestSchema, (r, extra) =>
+        handle('resources/read', (c) => d.readResource(r.params.uri, c))(extra),
+      );
+    }
+    if (prompts.size) {
+      const list = handle('prompts/list', (c) => d.listPrompts(c));
+      server.setRequestHandler(ListPromptsRequestSchema, (_r, extra) => list(extra));
+      server.setRequestHandler(GetPromptRequestSchema, (r, extra) =>
+        handle('prompts/get', (c) => d.getPrompt(r.params.name, r.params.arguments, c))(extra),
+      );
+    }
+    // The SDK keys log levels by its transport's session id; sessions here live in the HTTP layer.
+    server.setRequestHandler(SetLevelRequestSchema, (r, extra) => {
+      const session = resolve(extra)?.session;
+      if (session) session.logLevel = r.params.level;
+      return {};
+    });
+    server.onerror = (error) => this.errors.mask(error, 'MCP protocol');
+    return server;
+  }
+}

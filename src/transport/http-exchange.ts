@@ -1,0 +1,144 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+type Headers = Record<string, string>;
+
+/**
+ * One HTTP request/response pair, the same for Express and Fastify: the MCP route writes its replies
+ * through it and never touches adapter-specific APIs elsewhere.
+ */
+export interface HttpExchange {
+  readonly request: unknown;
+  readonly response: unknown;
+  readonly raw: IncomingMessage;
+  header(name: string): string | undefined;
+  /** The parsed body, or the raw text when no JSON parser ran. */
+  body(): Promise<unknown>;
+  sendJson(status: number, body: unknown, headers?: Headers): void;
+  sendEmpty(status: number, headers?: Headers): void;
+  /** Takes over the connection for a server-sent event stream. */
+  openStream(headers: Headers): ServerResponse;
+  /** Called once when the connection closes (finished or aborted). */
+  onClose(listener: () => void): void;
+  /** Whether the reply has been fully sent. */
+  readonly finished: boolean;
+}
+
+interface FastifyLikeRequest {
+  raw: IncomingMessage;
+  body?: unknown;
+  headers: IncomingMessage['headers'];
+}
+interface FastifyLikeReply {
+  raw: ServerResponse;
+  hijack(): void;
+  code(status: number): FastifyLikeReply;
+  headers(values: Headers): FastifyLikeReply;
+  getHeaders(): Record<string, unknown>;
+  send(payload?: unknown): FastifyLikeReply;
+}
+interface ExpressLikeRequest extends IncomingMessage {
+  body?: unknown;
+}
+
+export function createHttpExchange(request: unknown, response: unknown): HttpExchange {
+  return isFastify(response)
+    ? new FastifyExchange(request as FastifyLikeRequest, response)
+    : new NodeExchange(request as ExpressLikeRequest, response as ServerResponse);
+}
+
+function isFastify(response: unknown): response is FastifyLikeReply {
+  return typeof (response as FastifyLikeReply).hijack === 'function' && typeof (response as FastifyLikeReply).raw === 'object';
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const STREAM_TYPE = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' };
+
+abstract class BaseExchange implements HttpExchange {
+  abstract readonly request: unknown;
+  abstract readonly response: unknown;
+  abstract readonly raw: IncomingMessage;
+  protected abstract readonly rawResponse: ServerResponse;
+  protected abstract parsedBody(): unknown;
+  abstract sendJson(status: number, body: unknown, headers?: Headers): void;
+  abstract sendEmpty(status: number, headers?: Headers): void;
+  abstract openStream(headers: Headers): ServerResponse;
+
+  header(name: string): string | undefined {
+    const value = this.raw.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  async body(): Promise<unknown> {
+    const parsed = this.parsedBody();
+    if (parsed !== undefined) return parsed;
+    // No body parser ran (e.g. the app disabled it): read the stream ourselves.
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.raw) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  onClose(listener: () => void): void {
+    this.rawResponse.once('close', listener);
+  }
+
+  get finished(): boolean {
+    return this.rawResponse.writableEnded;
+  }
+}
+
+class NodeExchange extends BaseExchange {
+  readonly raw: IncomingMessage;
+  protected readonly rawResponse: ServerResponse;
+  constructor(
+    readonly request: ExpressLikeRequest,
+    readonly response: ServerResponse,
+  ) {
+    super();
+    this.raw = request;
+    this.rawResponse = response;
+  }
+  protected parsedBody(): unknown {
+    return this.request.body;
+  }
+  sendJson(status: number, body: unknown, headers?: Headers): void {
+    this.response.writeHead(status, { ...headers, ...JSON_TYPE }).end(JSON.stringify(body));
+  }
+  sendEmpty(status: number, headers?: Headers): void {
+    this.response.writeHead(status, headers).end();
+  }
+  openStream(headers: Headers): ServerResponse {
+    this.response.writeHead(200, { ...headers, ...STREAM_TYPE });
+    this.response.flushHeaders();
+    return this.response;
+  }
+}
+
+class FastifyExchange extends BaseExchange {
+  readonly raw: IncomingMessage;
+  protected readonly rawResponse: ServerResponse;
+  constructor(
+    readonly request: FastifyLikeRequest,
+    readonly response: FastifyLikeReply,
+  ) {
+    super();
+    this.raw = request.raw;
+    this.rawResponse = response.raw;
+  }
+  protected parsedBody(): unknown {
+    return this.request.body;
+  }
+  sendJson(status: number, body: unknown, headers?: Headers): void {
+    this.response.code(status).headers({ ...headers, ...JSON_TYPE }).send(JSON.stringify(body));
+  }
+  sendEmpty(status: number, headers?: Headers): void {
+    this.response.code(status).headers(headers ?? {}).send();
+  }
+  openStream(headers: Headers): ServerResponse {
+    // Headers other plugins set on the reply (CORS, say) would be lost once the reply is hijacked.
+    const inherited = this.response.getHeaders() as Record<string, string>;
+    this.response.hijack();
+    this.rawResponse.writeHead(200, { ...inherited, ...headers, ...STREAM_TYPE });
+    this.rawResponse.flushHeaders();
+    return this.rawResponse;
+  }
+}

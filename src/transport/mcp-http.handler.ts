@@ -1,0 +1,203 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ANONYMOUS, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js';
+import { isNotification, isRequest, jsonRpcError, parseJsonRpcBody, SUPPORTED_VERSIONS } from '../protocol/json-rpc.js';
+import type { JsonRpcMessage, McpRequestState } from '../protocol/mcp-request-state.js';
+import { McpProtocol } from '../protocol/mcp-protocol.js';
+import { createHttpExchange, type HttpExchange } from './http-exchange.js';
+import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
+import { writeEvent } from './sse.js';
+
+const SESSION_HEADER = 'mcp-session-id';
+
+/**
+ * Streamable HTTP (MCP 2025-11-25): POST carries JSON-RPC messages; in stateful mode `initialize` opens a
+ * session bound to its principal, GET opens the session's event stream and DELETE ends it.
+ */
+@Injectable()
+export class McpHttpHandler {
+  private readonly http: Readonly<Required<McpHttpOptions>>;
+
+  constructor(
+    private readonly protocol: McpProtocol,
+    private readonly sessions: McpSessionStore,
+    @Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions,
+  ) {
+    if (!options.http) throw new Error('McpHttpHandler needs the http options');
+    this.http = options.http;
+  }
+
+  private get stateful(): boolean {
+    return this.http.mode === 'stateful';
+  }
+
+  async post(request: unknown, response: unknown): Promise<void> {
+    const ex = createHttpExchange(request, response);
+    if (!isJsonContentType(ex.header('content-type'))) {
+      return fail(ex, 415, JsonRpcCode.InvalidRequest, McpMessages.unsupportedMediaType());
+    }
+    const accept = ex.header('accept');
+    if (accept !== undefined && !acceptsAny(accept, ['application/json', 'text/event-stream', '*/*', 'application/*'])) {
+      return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.notAcceptable('application/json and text/event-stream'));
+    }
+    let body = await ex.body();
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        return fail(ex, 400, JsonRpcCode.ParseError, McpMessages.parseError());
+      }
+    }
+    const messages = parseJsonRpcBody(body);
+    if (!messages) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.invalidRequest());
+    const version = ex.header('mcp-protocol-version');
+    if (version !== undefined && !SUPPORTED_VERSIONS.includes(version)) {
+      return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.unsupportedProtocolVersion(version, SUPPORTED_VERSIONS));
+    }
+
+    const principal = principalOf(request);
+    const initializing = messages.some((m) => m.method === 'initialize');
+    let session: McpHttpSession | undefined;
+    if (this.stateful) {
+      if (initializing) {
+        if (messages.length > 1) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.initializeNotAlone());
+        if (ex.header(SESSION_HEADER)) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.initializeWithSession());
+        session = this.sessions.create(ownerKey(principal));
+      } else {
+        session = this.findSession(ex, principal);
+        if (!session) return;
+      }
+    }
+
+    const requests: JsonRpcMessage[] = [];
+    for (const message of messages) {
+      if (isRequest(message)) requests.push(message);
+      else if (isNotification(message)) this.forwardNotification(message, session);
+      // Responses to server-initiated requests: none are sent by this server, so there is nothing to route.
+    }
+    const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
+    if (requests.length === 0) return ex.sendEmpty(202, headers);
+
+    const state = (message: JsonRpcMessage): McpRequestState => ({
+      transport: 'http',
+      principal,
+      request: ex.request,
+      response: ex.response,
+      session,
+      originalId: message.id as string | number,
+    });
+    const streaming = this.stateful && accept !== undefined && acceptsAny(accept, ['text/event-stream']);
+    const stream = streaming ? ex.openStream(headers) : undefined;
+    const dispatched = requests.map((message) => {
+      const notify = stream ? (note: JsonRpcMessage) => writeEvent(stream, note) : undefined;
+      const d = this.protocol.transport.dispatch(message, state(message), notify);
+      session?.inflight.set(message.id as string | number, d.internalId);
+      return d;
+    });
+    // A client that goes away cancels its unfinished requests: their handlers see the abort signal.
+    ex.onClose(() => {
+      if (ex.finished) return;
+      for (const d of dispatched) this.protocol.transport.cancel(d.internalId, 'client disconnected');
+    });
+    const responses = await Promise.all(
+      dispatched.map((d) =>
+        d.response.then((reply) => {
+          if (stream && reply) writeEvent(stream, reply);
+          return reply;
+        }),
+      ),
+    );
+    if (session) for (const message of requests) session.inflight.delete(message.id as string | number);
+    if (initializing && session && (!responses[0] || 'error' in responses[0])) this.sessions.delete(session.id);
+    if (stream) {
+      stream.end();
+      return;
+    }
+    if (ex.finished) return;
+    const replies = responses.filter((r): r is JsonRpcMessage => r !== undefined);
+    if (!replies.length) return ex.sendEmpty(202, headers);
+    ex.sendJson(200, Array.isArray(body) ? replies : replies[0], headers);
+  }
+
+  async get(request: unknown, response: unknown): Promise<void> {
+    const ex = createHttpExchange(request, response);
+    if (!this.stateful) return this.methodNotAllowed(ex);
+    const accept = ex.header('accept');
+    if (!accept || !acceptsAny(accept, ['text/event-stream'])) {
+      return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.notAcceptable('text/event-stream'));
+    }
+    const session = this.findSession(ex, principalOf(request));
+    if (!session) return;
+    if (session.hasStream) return fail(ex, 409, JsonRpcCode.InvalidRequest, McpMessages.streamAlreadyOpen());
+    const stream = ex.openStream({ [SESSION_HEADER]: session.id });
+    session.attach(stream);
+    ex.onClose(() => session.detach(stream));
+  }
+
+  async delete(request: unknown, response: unknown): Promise<void> {
+    const ex = createHttpExchange(request, response);
+    if (!this.stateful) return this.methodNotAllowed(ex);
+    const session = this.findSession(ex, principalOf(request));
+    if (!session) return;
+    for (const internalId of session.inflight.values()) this.protocol.transport.cancel(internalId, 'session ended');
+    this.sessions.delete(session.id);
+    ex.sendEmpty(204);
+  }
+
+  /** The session named by the request, when it belongs to the caller; otherwise the reply is sent (400/404). */
+  private findSession(ex: HttpExchange, principal: McpAuthResult): McpHttpSession | undefined {
+    const id = ex.header(SESSION_HEADER);
+    if (!id) {
+      fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.sessionRequired());
+      return undefined;
+    }
+    const session = this.sessions.get(id);
+    // Another principal's session looks exactly like an unknown one: no oracle for valid ids.
+    if (!session || session.ownerKey !== ownerKey(principal)) {
+      fail(ex, 404, JsonRpcCode.ServerError, McpMessages.sessionNotFound());
+      return undefined;
+    }
+    return session;
+  }
+
+  private forwardNotification(message: JsonRpcMessage, session: McpHttpSession | undefined): void {
+    if (message.method === 'notifications/cancelled') {
+      // The client names its own request id; the protocol layer knows the request by its internal one.
+      const params = (message.params ?? {}) as { requestId?: string | number; reason?: string };
+      const internalId = params.requestId !== undefined ? session?.inflight.get(params.requestId) : undefined;
+      if (internalId !== undefined) this.protocol.transport.cancel(internalId, params.reason ?? 'cancelled by client');
+      return;
+    }
+    this.protocol.transport.notify(message);
+  }
+
+  private methodNotAllowed(ex: HttpExchange): void {
+    ex.sendJson(405, jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.methodNotAllowed()), { allow: 'POST' });
+  }
+}
+
+function fail(ex: HttpExchange, status: number, code: number, message: string): void {
+  ex.sendJson(status, jsonRpcError(code, message));
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && value.split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+function acceptsAny(accept: string, types: string[]): boolean {
+  const lower = accept.toLowerCase();
+  return types.some((type) => lower.includes(type));
+}
+
+/** The authenticated principal the route's guard stored on the request. */
+function principalOf(_request: unknown): McpAuthResult {
+  return ANONYMOUS;
+}
+
+/** Sessions belong to a principal: the subject together with the client it used. */
+function ownerKey(principal: McpAuthResult): string {
+  return `${principal.principal.sub}\u0000${principal.clientId ?? ''}`;
+}
