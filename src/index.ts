@@ -1,6 +1,6 @@
 export { McpAuthModule } from './mcp-auth.module.js';
 export { MCP_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-export type { McpAuthModuleOptions, McpHttpOptions } from './mcp-auth.options.js';
+export type { McpAuthModuleOptions, McpHttpOptions, McpStdioAuthOptions } from './mcp-auth.options.js';
 
 export { McpTool } from './decorators/mcp-tool.decorator.js';
 export { McpResource, McpResourceTemplate } from './decorators/mcp-resource.decorator.js';
@@ -15,7 +15,31 @@ export type {
   McpToolOptions,
 } from './decorators/mcp-component.options.js';
 
-export { ANONYMOUS, type McpAuthResult, type McpAuthSource, type McpPrincipalInfo } from './authentication/mcp-auth-result.js';
+export {
+  ANONYMOUS,
+  getMcpAuthResult,
+  toAuthResult,
+  type McpAuthResult,
+  type McpAuthResultInit,
+  type McpAuthSource,
+  type McpPrincipalInfo,
+} from './authentication/mcp-auth-result.js';
+export { McpAuthError, type McpAuthErrorCode } from './authentication/mcp-auth.error.js';
+export {
+  McpAuthenticator,
+  type McpAuthenticateFn,
+  type McpAuthenticatorFactory,
+  type McpAuthenticatorSetup,
+  type McpAuthenticatorSpec,
+  type McpAuthRequest,
+} from './authentication/mcp-authenticator.js';
+export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+export { McpJwt, type McpJwtOptions, type McpJwtServiceOptions } from './authentication/jwt.authenticator.js';
+export { McpPassport, McpFromRequestUser, type McpPassportOptions } from './authentication/passport.authenticator.js';
+export { McpStaticTokens, type McpStaticTokensOptions } from './authentication/static-tokens.authenticator.js';
+export { McpIntrospection, type McpIntrospectionOptions } from './authentication/introspection.authenticator.js';
+export type { McpClaimsMapping, McpClaimReader } from './authentication/claims.mapping.js';
+export type { JwksCacheOptions } from './authentication/jwks.cache.js';
 
 export { McpExecutionContext } from './execution/mcp-execution-context.js';
 export { MCP_LOG_LEVELS, type McpLogLevel } from './execution/mcp-context.js';

@@ -21,6 +21,23 @@ export const McpMessages = {
     `McpAuthModule: the ${kind} name "${name}" of ${where} is invalid: use 1-128 characters from A-Z a-z 0-9 _ - . /`,
   requestScopedUnsupported: (where: string) =>
     `McpAuthModule: ${where} is request-scoped but could not be resolved per request.`,
+  staticTokensInProduction: () =>
+    'McpStaticTokens: static tokens are for development and tests and refuse to run with NODE_ENV=production. Use McpJwt (or another real authenticator) in production, or pass allowInProduction: true if you really mean it.',
+  noAuthenticator: () =>
+    'McpAuthModule: no authenticator is configured, so every request would be refused. Add authenticate: [McpJwt({ ... })] (or McpPassport, McpStaticTokens, your own), or set allowAnonymous: true to serve a public MCP server.',
+  resourceRequired: () =>
+    'McpAuthModule: option "resource" is required when authenticators are configured: set it to the public URL of the MCP endpoint (e.g. https://api.example.com/mcp). It is the audience tokens must carry (RFC 8707) and the "resource" of the protected resource metadata (RFC 9728); it is never guessed from the Host header.',
+  authenticatorInvalid: (index: number) =>
+    `McpAuthModule: authenticate[${index}] is not an authenticator: use McpJwt(...), McpPassport(...), McpStaticTokens(...), McpIntrospection(...), a function (request) => result | null, or an injectable class implementing McpAuthenticator.`,
+  authenticatorClassMissing: (name: string) =>
+    `McpAuthModule: the authenticator class ${name} could not be resolved; add it to the providers of a module the app imports.`,
+  stdioNoPrincipal: (envName: string) =>
+    `runMcpStdio: no credentials for stdio. Set the ${envName} environment variable to an access token (verified by the configured authenticators), set stdio.principal in the McpAuthModule options, or allowAnonymous: true.`,
+  stdioTokenRefused: (envName: string) => `runMcpStdio: the token in ${envName} was refused by the configured authenticators.`,
+  unauthorized: () => 'Unauthorized: authentication is required',
+  invalidToken: () => 'Unauthorized: the access token is invalid or expired',
+  insufficientScope: () => 'Forbidden: the access token lacks a required scope',
+  invalidAuthorization: () => 'Bad Request: the authorization request is malformed',
   unknownTool: (name: string) => `Unknown tool: ${name}`,
   unknownPrompt: (name: string) => `Unknown prompt: ${name}`,
   unknownResource: (uri: string) => `Resource not found: ${uri}`,

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryModule } from '@nestjs/core';
+import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+import { McpAuthenticationService } from './authentication/mcp-authentication.service.js';
+import { McpProtectedResourceMetadata } from './authentication/protected-resource.metadata.js';
 import { McpMetadataAccessor } from './discovery/mcp-metadata.accessor.js';
 import { McpExplorer } from './discovery/mcp.explorer.js';
 import { McpRegistry } from './discovery/mcp.registry.js';
@@ -43,8 +46,11 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpSessionStore,
     McpHttpHandler,
     McpOriginGuard,
+    McpAuthenticationService,
+    McpAuthGuard,
+    McpProtectedResourceMetadata,
   ],
-  exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol],
+  exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })
 export class McpAuthModule extends McpAuthConfigurableModule {
   static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {

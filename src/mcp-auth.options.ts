@@ -1,4 +1,6 @@
 import type { ValidatorOptions } from 'class-validator';
+import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
+import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
 import { McpMessages } from './mcp-auth.messages.js';
 
 /** How the Streamable HTTP endpoint behaves. */
@@ -42,6 +44,41 @@ export interface McpAuthModuleOptions {
    * (unknown properties are refused and the advertised schema says `additionalProperties: false`).
    */
   validation?: ValidatorOptions;
+
+  /**
+   * The canonical URL of the MCP endpoint as clients reach it (RFC 8707 / RFC 9728), e.g.
+   * `https://api.example.com/mcp`. Tokens must carry it as audience unless an authenticator names its own, and it
+   * is the `resource` of the protected resource metadata. Required with authenticators; never taken from `Host`.
+   */
+  resource?: string;
+  /** Issuers clients obtain tokens from (RFC 9728 `authorization_servers`). Default: the JWT authenticators' issuers. */
+  authorizationServers?: string[];
+  /**
+   * Authenticators tried in order: the first result wins, "no credentials for me" (`null`) falls through, an
+   * explicit refusal (`McpAuthError`) stops the chain.
+   */
+  authenticate?: McpAuthenticatorSpec[];
+  /** Requests without credentials get the anonymous principal instead of 401 (bad credentials are still refused). */
+  allowAnonymous?: boolean;
+  /** Scopes every request must hold: 403 `insufficient_scope` otherwise. */
+  requiredScopes?: string[];
+  /** More scopes to advertise in `scopes_supported` (those named by checks and options are added automatically). */
+  scopesSupported?: string[];
+  /** A page about this resource, advertised as `resource_documentation`. */
+  resourceDocumentation?: string;
+  /** Human-readable name advertised as `resource_name`. */
+  resourceName?: string;
+  /** Longer `Authorization` headers are refused before any parsing. Default 8192. */
+  maxTokenLength?: number;
+  /** Who the stdio connection runs as (stdio never skips authentication silently). */
+  stdio?: McpStdioAuthOptions;
+}
+
+export interface McpStdioAuthOptions {
+  /** Environment variable holding an access token, verified by the same authenticators. Default `MCP_ACCESS_TOKEN`. */
+  tokenEnv?: string;
+  /** A fixed principal for the stdio connection, used when no token is in the environment. */
+  principal?: McpAuthResultInit;
 }
 
 /** The options with every default filled in; the only shape the rest of the module reads. */
@@ -53,6 +90,18 @@ export interface McpResolvedOptions {
   readonly http: Readonly<Required<McpHttpOptions>> | false;
   readonly maskErrorDetails: boolean;
   readonly validation: Readonly<ValidatorOptions>;
+  readonly resource?: string;
+  /** Where the protected resource metadata is served (path form), when `resource` is set. */
+  readonly resourceMetadataUrl?: string;
+  readonly authorizationServers: readonly string[];
+  readonly authenticate: readonly McpAuthenticatorSpec[];
+  readonly allowAnonymous: boolean;
+  readonly requiredScopes: readonly string[];
+  readonly scopesSupported: readonly string[];
+  readonly resourceDocumentation?: string;
+  readonly resourceName?: string;
+  readonly maxTokenLength: number;
+  readonly stdio: { readonly tokenEnv: string; readonly principal?: McpAuthResultInit };
 }
 
 export const MCP_DEFAULTS = {
@@ -62,6 +111,8 @@ export const MCP_DEFAULTS = {
   sessionIdleTimeoutMs: 30 * 60_000,
   maskErrorDetails: true,
   validation: { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } satisfies ValidatorOptions,
+  maxTokenLength: 8192,
+  stdioTokenEnv: 'MCP_ACCESS_TOKEN',
 } as const;
 
 /** Checks the user's options and fills in defaults. Throws at startup with a message that says what to change. */
@@ -79,15 +130,92 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
   if (options.validation !== undefined && (typeof options.validation !== 'object' || options.validation === null)) {
     throw new Error(McpMessages.optionInvalid('validation', 'class-validator ValidatorOptions', options.validation));
   }
+  const http = options.http === false ? false : resolveHttp(options.http ?? {});
+  const authenticate = options.authenticate ?? [];
+  if (!Array.isArray(authenticate)) throw new Error(McpMessages.optionInvalid('authenticate', 'an array of authenticators', authenticate));
+  authenticate.forEach((spec, index) => {
+    if (typeof spec !== 'function' && typeof spec !== 'symbol' && !(spec && typeof (spec as { create?: unknown }).create === 'function')) {
+      throw new Error(McpMessages.authenticatorInvalid(index));
+    }
+  });
+  const allowAnonymous = options.allowAnonymous ?? false;
+  if (typeof allowAnonymous !== 'boolean') throw new Error(McpMessages.optionInvalid('allowAnonymous', 'a boolean', allowAnonymous));
+  if (http && !authenticate.length && !allowAnonymous) throw new Error(McpMessages.noAuthenticator());
+  const resource = options.resource === undefined ? undefined : resolveResource(options.resource);
+  if (http && authenticate.length && !resource) throw new Error(McpMessages.resourceRequired());
+  const issuers = authenticate.flatMap((spec) => (spec as { issuers?: readonly string[] }).issuers ?? []);
+  const authorizationServers = options.authorizationServers ?? [...new Set(issuers)];
+  if (!Array.isArray(authorizationServers) || authorizationServers.some((s) => !isHttpUrl(s))) {
+    throw new Error(McpMessages.optionInvalid('authorizationServers', 'an array of issuer URLs', authorizationServers));
+  }
+  const requiredScopes = scopeList(options.requiredScopes, 'requiredScopes');
+  const scopesSupported = scopeList(options.scopesSupported, 'scopesSupported');
+  const maxTokenLength = options.maxTokenLength ?? MCP_DEFAULTS.maxTokenLength;
+  if (!Number.isInteger(maxTokenLength) || maxTokenLength < 256) {
+    throw new Error(McpMessages.optionInvalid('maxTokenLength', 'an integer of at least 256', maxTokenLength));
+  }
+  const stdio = options.stdio ?? {};
+  const tokenEnv = stdio.tokenEnv ?? MCP_DEFAULTS.stdioTokenEnv;
+  if (typeof tokenEnv !== 'string' || !tokenEnv) throw new Error(McpMessages.optionInvalid('stdio.tokenEnv', 'a variable name', tokenEnv));
+  if (stdio.principal !== undefined && typeof stdio.principal?.principal?.sub !== 'string') {
+    throw new Error(McpMessages.optionInvalid('stdio.principal', '{ principal: { sub }, scopes?, roles? }', stdio.principal));
+  }
+  optionalString(options.resourceDocumentation, 'resourceDocumentation');
+  optionalString(options.resourceName, 'resourceName');
   return {
     name: options.name,
     version: options.version,
     title: options.title,
     instructions: options.instructions,
-    http: options.http === false ? false : resolveHttp(options.http ?? {}),
+    http,
     maskErrorDetails: options.maskErrorDetails ?? MCP_DEFAULTS.maskErrorDetails,
     validation: { ...MCP_DEFAULTS.validation, ...options.validation },
+    resource,
+    resourceMetadataUrl: resource ? protectedResourceMetadataUrl(resource) : undefined,
+    authorizationServers,
+    authenticate,
+    allowAnonymous,
+    requiredScopes,
+    scopesSupported,
+    resourceDocumentation: options.resourceDocumentation,
+    resourceName: options.resourceName,
+    maxTokenLength,
+    stdio: { tokenEnv, principal: stdio.principal },
   };
+}
+
+/** RFC 9728 §3.1: the well-known segment goes between the host and the resource's path. */
+export function protectedResourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+function resolveResource(value: unknown): string {
+  if (typeof value !== 'string' || !isHttpUrl(value)) {
+    throw new Error(McpMessages.optionInvalid('resource', 'the absolute http(s) URL of the MCP endpoint', value));
+  }
+  const url = new URL(value);
+  if (url.hash || value.includes('#')) throw new Error(McpMessages.optionInvalid('resource', 'a URL without a fragment (RFC 8707)', value));
+  return value.length > url.origin.length + 1 ? value.replace(/\/+$/, '') : url.origin;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function scopeList(value: unknown, path: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+    throw new Error(McpMessages.optionInvalid(path, 'an array of scope tokens (RFC 6749 §3.3)', value));
+  }
+  return [...value];
 }
 
 function resolveHttp(http: McpHttpOptions): Required<McpHttpOptions> {

@@ -24,6 +24,21 @@ export interface McpAuthResult<TClaims extends object = Record<string, unknown>>
   readonly source: McpAuthSource;
   /** When the credential expires (epoch seconds). */
   readonly expiresAt?: number;
+  /** The raw access token: present only when the app opts in with `exposeToken: true`. Never log it. */
+  readonly token?: string;
+}
+
+/**
+ * What an app's own authenticator, a static token or `stdio.principal` returns: the rest is filled in.
+ * @example `{ principal: { sub: 'alice' }, scopes: ['notes:read'] }`
+ */
+export interface McpAuthResultInit<TClaims extends object = Record<string, unknown>> {
+  principal: { sub: string; [key: string]: unknown };
+  clientId?: string;
+  scopes?: readonly string[];
+  roles?: readonly string[];
+  claims?: TClaims;
+  expiresAt?: number;
 }
 
 /** The principal of requests that carry no credentials, where that is allowed. */
@@ -34,3 +49,33 @@ export const ANONYMOUS: McpAuthResult = Object.freeze({
   claims: Object.freeze({}),
   source: 'anonymous',
 });
+
+/** Completes and freezes a partial result; throws when it has no usable subject. */
+export function toAuthResult(init: McpAuthResultInit, source: McpAuthSource): McpAuthResult {
+  if (!init || typeof init !== 'object' || !init.principal || typeof init.principal.sub !== 'string' || !init.principal.sub) {
+    throw new TypeError('an authentication result needs principal.sub (a non-empty string)');
+  }
+  return Object.freeze({
+    principal: Object.freeze({ ...init.principal }),
+    ...(init.clientId !== undefined && { clientId: init.clientId }),
+    scopes: Object.freeze([...(init.scopes ?? [])]),
+    roles: Object.freeze([...(init.roles ?? [])]),
+    claims: Object.freeze({ ...(init.claims ?? {}) }),
+    source,
+    ...(init.expiresAt !== undefined && { expiresAt: init.expiresAt }),
+  });
+}
+
+/** The request property where the authentication guard leaves its result. */
+export const MCP_AUTH_RESULT_KEY = Symbol.for('nestjs-mcp-auth.result');
+
+/** The result `McpAuthGuard` stored on this HTTP request (Express or Fastify), if any. */
+export function getMcpAuthResult(request: unknown): McpAuthResult | undefined {
+  return request && typeof request === 'object'
+    ? ((request as Record<symbol, McpAuthResult | undefined>)[MCP_AUTH_RESULT_KEY] ?? undefined)
+    : undefined;
+}
+
+export function setMcpAuthResult(request: unknown, result: McpAuthResult): void {
+  Object.defineProperty(request, MCP_AUTH_RESULT_KEY, { value: result, configurable: true, enumerable: false });
+}

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
 import type { McpContext as McpContextShape } from '../execution/mcp-context.js';
 import { MCP_INVOCATION_INDEX, type McpInvocation } from '../execution/mcp-invocation.js';
 
@@ -18,12 +19,16 @@ export const mcpArgsFactory = (property: string | undefined, ctx: ExecutionConte
 export const McpArgs = createParamDecorator(mcpArgsFactory);
 
 /**
- * The normalized principal of the caller, or one of its fields (`@McpPrincipal('clientId')`).
+ * The normalized principal of the caller, or one of its fields (`@McpPrincipal('clientId')`). Also works on the
+ * app's own HTTP routes guarded by `McpAuthGuard`.
  * @example `@McpPrincipal() who: McpAuthResult<MyClaims>`
  */
 export const McpPrincipal = createParamDecorator(
   (field: keyof McpAuthResult | undefined, ctx: ExecutionContext): unknown => {
-    const principal = invocationOf(ctx)?.principal;
+    const principal =
+      ctx.getType<string>() === MCP_CONTEXT_TYPE
+        ? invocationOf(ctx)?.principal
+        : getMcpAuthResult(ctx.switchToHttp().getRequest());
     return field === undefined ? principal : principal?.[field];
   },
 );

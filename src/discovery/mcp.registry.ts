@@ -9,6 +9,8 @@ export class McpRegistry {
   readonly resources = new Map<string, McpComponent>();
   readonly resourceTemplates = new Map<string, McpComponent>();
   readonly prompts = new Map<string, McpComponent>();
+  /** Every scope a component's checks name (advertised in `scopes_supported`). */
+  readonly scopes = new Set<string>();
 
   add(component: McpComponent): void {
     const { kind, name, handler } = component.info;

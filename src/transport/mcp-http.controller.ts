@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, Inject, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { McpAuthGuard } from '../authentication/mcp-auth.guard.js';
 import { McpHttpHandler } from './mcp-http.handler.js';
 import { McpOriginGuard } from './mcp-origin.guard.js';
 
@@ -9,7 +10,7 @@ import { McpOriginGuard } from './mcp-origin.guard.js';
  */
 export function createMcpRouteController(): Type<unknown> {
   @Controller()
-  @UseGuards(McpOriginGuard)
+  @UseGuards(McpOriginGuard, McpAuthGuard)
   class McpRouteController {
     constructor(@Inject(McpHttpHandler) private readonly handler: McpHttpHandler) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ANONYMOUS, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
 import { JsonRpcCode } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
@@ -192,9 +192,11 @@ function acceptsAny(accept: string, types: string[]): boolean {
   return types.some((type) => lower.includes(type));
 }
 
-/** The authenticated principal the route's guard stored on the request. */
-function principalOf(_request: unknown): McpAuthResult {
-  return ANONYMOUS;
+/** The principal `McpAuthGuard` stored on the request; its absence means the guard did not run: fail closed. */
+function principalOf(request: unknown): McpAuthResult {
+  const result = getMcpAuthResult(request);
+  if (!result) throw new Error('McpAuthModule: the MCP route ran without McpAuthGuard');
+  return result;
 }
 
 /** Sessions belong to a principal: the subject together with the client it used. */

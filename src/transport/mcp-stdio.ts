@@ -1,7 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { ConsoleLogger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
-import { ANONYMOUS } from '../authentication/mcp-auth-result.js';
+import { ANONYMOUS, toAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { McpAuthenticationService } from '../authentication/mcp-authentication.service.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { connectStdio, type McpStdioConnection } from '../protocol/mcp-stdio.server.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
 
@@ -22,6 +25,33 @@ export interface McpStdioOptions {
   stdout?: Writable;
   /** Close the application when the client closes the connection. Default `true`. */
   closeAppOnExit?: boolean;
+  /** Where the access token is read from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * stdio has no HTTP authorization flow (MCP spec), but never skips authentication silently: a token from the
+ * environment, verified by the same authenticators, else the explicit `stdio.principal`, else (when the app
+ * allows it) the anonymous principal; otherwise startup fails.
+ */
+async function stdioPrincipal(app: INestApplicationContext, env: Record<string, string | undefined>): Promise<McpAuthResult> {
+  const options = app.get<McpResolvedOptions>(MCP_RESOLVED_OPTIONS, { strict: false });
+  const token = env[options.stdio.tokenEnv];
+  if (token) {
+    const authentication = app.get(McpAuthenticationService, { strict: false });
+    try {
+      return await authentication.authenticate({
+        token,
+        headers: { authorization: `Bearer ${token}` },
+        transport: 'stdio',
+      });
+    } catch {
+      throw new Error(McpMessages.stdioTokenRefused(options.stdio.tokenEnv));
+    }
+  }
+  if (options.stdio.principal) return toAuthResult(options.stdio.principal, 'stdio');
+  if (options.allowAnonymous) return ANONYMOUS;
+  throw new Error(McpMessages.stdioNoPrincipal(options.stdio.tokenEnv));
 }
 
 /**
@@ -40,7 +70,8 @@ export async function runMcpStdio(app: INestApplicationContext, options: McpStdi
     throw new Error(McpMessages.stdioRequiresContext());
   }
   app.useLogger(new McpStdioLogger());
-  const connection = await connectStdio(protocol, { transport: 'stdio', principal: ANONYMOUS, session: {} }, options);
+  const principal = await stdioPrincipal(app, options.env ?? process.env);
+  const connection = await connectStdio(protocol, { transport: 'stdio', principal, session: {} }, options);
   if (options.closeAppOnExit !== false) void connection.closed.then(() => app.close());
   return connection;
 }

@@ -1,0 +1,63 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import { McpAuthError } from './mcp-auth.error.js';
+import { getMcpAuthResult, setMcpAuthResult, type McpAuthResult } from './mcp-auth-result.js';
+import { McpAuthenticationService, McpCredentialsMissing } from './mcp-authentication.service.js';
+import { buildChallenge } from './mcp-challenge.js';
+
+/**
+ * Authenticates the request with the configured authenticators and stores the normalized result on it; a failure
+ * becomes the HTTP challenge (401/403 with `WWW-Authenticate`). The module puts it on its MCP route; apps may put it
+ * on their own routes too (`@UseGuards(McpAuthGuard)`) and read the same principal with `@McpPrincipal()`.
+ * Subclass it and override the protected hooks, like `AuthGuard` from `@nestjs/passport`.
+ */
+@Injectable()
+export class McpAuthGuard implements CanActivate {
+  constructor(
+    protected readonly authentication: McpAuthenticationService,
+    protected readonly adapterHost: HttpAdapterHost,
+    @Inject(MCP_RESOLVED_OPTIONS) protected readonly options: McpResolvedOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = this.getRequest(context);
+    if (getMcpAuthResult(request)) return true; // already authenticated earlier in this request's guard chain
+    let result: McpAuthResult | undefined;
+    let error: unknown;
+    try {
+      result = await this.authentication.authenticate(this.authentication.fromHttp(request, this.getResponse(context)));
+    } catch (caught) {
+      error = caught;
+    }
+    setMcpAuthResult(request, this.handleRequest(error, result, context));
+    return true;
+  }
+
+  /** The HTTP request to authenticate. */
+  protected getRequest(context: ExecutionContext): unknown {
+    return context.switchToHttp().getRequest();
+  }
+
+  protected getResponse(context: ExecutionContext): unknown {
+    return context.switchToHttp().getResponse();
+  }
+
+  /** Returns the result to store, or throws. Override to accept, veto or reshape results. */
+  protected handleRequest(error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): McpAuthResult {
+    if (result && !error) return result;
+    throw this.challenge(error, context);
+  }
+
+  /** Sets `WWW-Authenticate` on the response and returns the exception to throw. */
+  protected challenge(error: unknown, context: ExecutionContext): Error {
+    if (!(error instanceof McpAuthError) && !(error instanceof McpCredentialsMissing)) return error as Error;
+    const challenge = buildChallenge(error instanceof McpAuthError ? error : undefined, {
+      resourceMetadataUrl: this.options.resourceMetadataUrl,
+      scopes: this.options.requiredScopes,
+    });
+    this.adapterHost.httpAdapter.setHeader(this.getResponse(context), 'WWW-Authenticate', challenge.header);
+    return challenge.exception;
+  }
+}

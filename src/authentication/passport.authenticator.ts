@@ -1,0 +1,103 @@
+import { Logger } from '@nestjs/common';
+import { McpMessages } from '../mcp-auth.messages.js';
+import { McpAuthError } from './mcp-auth.error.js';
+import { toAuthResult, type McpAuthResult, type McpAuthResultInit } from './mcp-auth-result.js';
+import type { McpAuthenticator, McpAuthenticatorFactory, McpAuthRequest } from './mcp-authenticator.js';
+
+export interface McpPassportOptions {
+  /** Maps the strategy's `user` to the result. Default: `sub`/`id`/`userId`/`username`, `scopes`/`scope`, `roles`. */
+  map?: (user: any) => McpAuthResultInit;
+}
+
+type AuthenticateCallback = (error: unknown, user: unknown) => void;
+interface PassportLike {
+  authenticate(
+    strategy: string,
+    options: { session: false },
+    callback: AuthenticateCallback,
+  ): (req: unknown, res: unknown, next: (error?: unknown) => void) => void;
+}
+
+/**
+ * Authenticates with Passport strategies the app registered (`PassportStrategy` from `@nestjs/passport`), tried in
+ * order; the first that yields a user wins.
+ * @example `McpPassport(['api-key', 'jwt'], { map: (user) => ({ principal: { sub: user.id }, scopes: user.permissions }) })`
+ */
+export function McpPassport(strategies: string | string[], options: McpPassportOptions = {}): McpAuthenticatorFactory {
+  const names = ([] as string[]).concat(strategies);
+  if (!names.length || names.some((n) => typeof n !== 'string' || !n)) {
+    throw new Error(McpMessages.optionInvalid('McpPassport strategies', 'a strategy name or a list of them', strategies));
+  }
+  const map = options.map ?? defaultMap;
+  return {
+    kind: 'passport',
+    async create() {
+      const passport = ((await import('passport')) as unknown as { default: PassportLike }).default;
+      return new PassportAuthenticator(passport, names, map);
+    },
+  };
+}
+
+/**
+ * Takes the principal from `request.user`, for apps whose own middleware or guard authenticated the request
+ * before the MCP route.
+ */
+export function McpFromRequestUser(map: (user: any) => McpAuthResultInit = defaultMap): McpAuthenticatorFactory {
+  return {
+    kind: 'passport',
+    create: () => ({
+      authenticate(request: McpAuthRequest): McpAuthResult | null {
+        const user = (request.raw as { user?: unknown } | undefined)?.user;
+        return user ? mapUser(map, user) : null;
+      },
+    }),
+  };
+}
+
+class PassportAuthenticator implements McpAuthenticator {
+  private readonly logger = new Logger('McpAuthModule');
+
+  constructor(
+    private readonly passport: PassportLike,
+    private readonly strategies: string[],
+    private readonly map: (user: any) => McpAuthResultInit,
+  ) {}
+
+  async authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> {
+    if (request.raw === undefined) return null;
+    for (const strategy of this.strategies) {
+      const user = await new Promise<unknown>((resolve, reject) => {
+        const done: AuthenticateCallback = (error, found) => (error ? reject(error) : resolve(found || undefined));
+        this.passport.authenticate(strategy, { session: false }, done)(request.raw, request.response, (error) =>
+          error ? reject(error) : resolve(undefined),
+        );
+      }).catch((error: unknown) => {
+        // A strategy that errors (its user store is down, say) refuses the request: fail closed.
+        this.logger.warn(`Passport strategy "${strategy}" failed: ${(error as Error)?.message ?? error}`);
+        throw new McpAuthError('invalid_token');
+      });
+      if (user) return mapUser(this.map, user);
+    }
+    return null;
+  }
+}
+
+function mapUser(map: (user: any) => McpAuthResultInit, user: unknown): McpAuthResult {
+  try {
+    return toAuthResult(map(user), 'passport');
+  } catch (error) {
+    throw new Error(`McpPassport: map(user) must return { principal: { sub }, ... }: ${(error as Error).message}`);
+  }
+}
+
+function defaultMap(user: any): McpAuthResultInit {
+  const sub = user?.sub ?? user?.id ?? user?.userId ?? user?.username;
+  const scopes = user?.scopes ?? (typeof user?.scope === 'string' ? user.scope.split(' ').filter(Boolean) : user?.scope);
+  return {
+    principal: { sub: sub === undefined ? (undefined as never) : String(sub) },
+    clientId: user?.clientId ?? user?.client_id ?? user?.azp,
+    scopes: Array.isArray(scopes) ? scopes : [],
+    roles: Array.isArray(user?.roles) ? user.roles : [],
+    claims: typeof user === 'object' && user ? { ...user } : {},
+  };
+}

@@ -1,0 +1,46 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { McpMessages } from '../mcp-auth.messages.js';
+import { toAuthResult, type McpAuthResult, type McpAuthResultInit } from './mcp-auth-result.js';
+import type { McpAuthenticatorFactory, McpAuthRequest } from './mcp-authenticator.js';
+
+export interface McpStaticTokensOptions {
+  /** Token value → who it stands for. */
+  tokens: Record<string, McpAuthResultInit>;
+  /** Static tokens refuse to start when NODE_ENV=production unless this is true. */
+  allowInProduction?: boolean;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Fixed bearer tokens for development and tests. Compared in constant time; refuses to start in production
+ * unless `allowInProduction` is set.
+ * @example `McpStaticTokens({ tokens: { 'dev-token': { principal: { sub: 'dev' }, scopes: ['notes:read'] } } })`
+ */
+export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticatorFactory {
+  if (!options || typeof options.tokens !== 'object' || options.tokens === null || !Object.keys(options.tokens).length) {
+    throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'an object of token → { principal: { sub } }', options?.tokens));
+  }
+  const entries = Object.entries(options.tokens).map(([token, init]) => {
+    if (!token.trim()) throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'non-empty token strings', token));
+    return { digest: digest(token), result: toAuthResult(init, 'static') };
+  });
+  return {
+    kind: 'static',
+    create() {
+      if (process.env.NODE_ENV === 'production' && !options.allowInProduction) {
+        throw new Error(McpMessages.staticTokensInProduction());
+      }
+      return {
+        authenticate(request: McpAuthRequest): McpAuthResult | null {
+          if (!request.token) return null;
+          // Hash both sides to equal lengths and visit every entry, so timing says nothing about any token.
+          const presented = digest(request.token);
+          let found: McpAuthResult | null = null;
+          for (const entry of entries) if (timingSafeEqual(entry.digest, presented)) found = entry.result;
+          return found;
+        },
+      };
+    },
+  };
+}
