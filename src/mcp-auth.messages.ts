@@ -18,7 +18,7 @@ export const McpMessages = {
   missingDescription: (kind: string, where: string) =>
     `McpAuthModule: the ${kind} ${where} needs a "description" (clients show it to models to choose the ${kind}).`,
   invalidName: (kind: string, where: string, name: string) =>
-    `McpAuthModule: the ${kind} name "${name}" of ${where} is invalid: use 1-128 characters from A-Z a-z 0-9 _ - . /`,
+    `McpAuthModule: the ${kind} name "${name}" of ${where} is invalid: use 1-128 characters from A-Z a-z 0-9 _ - .`,
   requestScopedUnsupported: (where: string) =>
     `McpAuthModule: ${where} is request-scoped but could not be resolved per request.`,
   staticTokensInProduction: () =>

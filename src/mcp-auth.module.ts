@@ -17,7 +17,7 @@ import {
   MCP_OPTIONS_TYPE,
   McpAuthConfigurableModule,
 } from './mcp-auth.module-definition.js';
-import { resolveMcpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+import { MCP_DEFAULTS, resolveMcpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpHttpHandler } from './transport/mcp-http.handler.js';
@@ -54,7 +54,8 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
 })
 export class McpAuthModule extends McpAuthConfigurableModule {
   static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {
-    return withRoute(super.forRoot(options));
+    const definition = super.forRoot(options);
+    return options.http === false ? definition : withRoute(definition);
   }
 
   static forRootAsync(options: typeof MCP_ASYNC_OPTIONS_TYPE): DynamicModule {
@@ -70,7 +71,8 @@ function withRoute(definition: DynamicModule): DynamicModule {
     {
       provide: MCP_ROUTE_BINDING,
       useFactory: (options: McpResolvedOptions, route: Type<unknown>) => {
-        if (options.http) Reflect.defineMetadata(PATH_METADATA, options.http.path, route);
+        // With `http: false` from async options the route keeps the default path and answers 404.
+        Reflect.defineMetadata(PATH_METADATA, options.http ? options.http.path : MCP_DEFAULTS.path, route);
         return true;
       },
       inject: [MCP_RESOLVED_OPTIONS, MCP_ROUTE_CONTROLLER],

@@ -37,7 +37,7 @@ const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
  */
 @Injectable()
 export class McpExplorer implements OnModuleInit {
-  private readonly schemaCache = new Map<Function, JsonSchema>();
+  private readonly schemaCache = new Map<string, Map<Function, JsonSchema>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -98,7 +98,7 @@ export class McpExplorer implements OnModuleInit {
             annotations: o.annotations,
           }),
         };
-        return { info, descriptor, invoke, validator: this.validator(binding.dto, false) };
+        return { info, descriptor, invoke, validator: this.validator(binding, false) };
       }
       case 'resource': {
         const o = metadata.options;
@@ -106,7 +106,7 @@ export class McpExplorer implements OnModuleInit {
           throw new Error(McpMessages.optionInvalid(`${handler} uri`, 'a non-empty URI', o.uri));
         }
         const descriptor = { uri: o.uri, name, ...common, ...optional({ description: o.description, mimeType: o.mimeType }) };
-        return { info, descriptor, invoke, validator: this.validator(undefined, false), uri: o.uri, mimeType: o.mimeType };
+        return { info, descriptor, invoke, validator: this.validator({ properties: [] }, false), uri: o.uri, mimeType: o.mimeType };
       }
       case 'resourceTemplate': {
         const o = metadata.options;
@@ -122,7 +122,7 @@ export class McpExplorer implements OnModuleInit {
           ...common,
           ...optional({ description: o.description, mimeType: o.mimeType }),
         };
-        return { info, descriptor, invoke, validator: this.validator(binding.dto, true), matcher, mimeType: o.mimeType };
+        return { info, descriptor, invoke, validator: this.validator(binding, true), matcher, mimeType: o.mimeType };
       }
       case 'prompt': {
         const o = metadata.options;
@@ -137,7 +137,7 @@ export class McpExplorer implements OnModuleInit {
           required: required.has(argName),
         }));
         const descriptor = { name, ...common, description: o.description, arguments: args };
-        return { info, descriptor, invoke, validator: this.validator(dto, true), description: o.description };
+        return { info, descriptor, invoke, validator: this.validator({ dto, properties: binding.properties }, true), description: o.description };
       }
     }
   }
@@ -173,16 +173,19 @@ export class McpExplorer implements OnModuleInit {
   }
 
   private schemaOf(dto: Function, additionalProperties: boolean): JsonSchema {
-    let schema = this.schemaCache.get(dto);
+    const key = String(additionalProperties);
+    const byDto = this.schemaCache.get(key) ?? new Map<Function, JsonSchema>();
+    this.schemaCache.set(key, byDto);
+    let schema = byDto.get(dto);
     if (!schema) {
       schema = buildDtoSchema(dto, { additionalProperties });
-      this.schemaCache.set(dto, schema);
+      byDto.set(dto, schema);
     }
     return schema;
   }
 
-  private validator(dto: Function | undefined, implicitConversion: boolean): McpArgumentsValidator {
-    return new McpArgumentsValidator(dto, this.options.validation, implicitConversion);
+  private validator(binding: ArgsBinding, implicitConversion: boolean): McpArgumentsValidator {
+    return new McpArgumentsValidator(binding.dto, this.options.validation, implicitConversion, binding.properties);
   }
 
   private compileTemplate(template: string, handler: string): UriMatcher {

@@ -20,7 +20,7 @@ export class McpExecutionContext {
     private readonly invocation: McpInvocation,
   ) {}
 
-  /** Returns undefined when the context is not an MCP one (an ordinary HTTP route, say). */
+  /** Throws when the context is not an MCP one (an ordinary HTTP route, say): check `isMcp(ctx)` first in shared guards. */
   static create(context: ExecutionContext): McpExecutionContext {
     if (!McpExecutionContext.isMcp(context)) {
       throw new Error(`McpExecutionContext.create: the context type is "${context.getType()}", not "${MCP_CONTEXT_TYPE}".`);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import type { McpComponent } from '../discovery/mcp-component.js';
 import { McpRegistry } from '../discovery/mcp.registry.js';
 import { McpMessages } from '../mcp-auth.messages.js';
@@ -59,7 +59,7 @@ export class McpDispatcher {
     const { component, variables } = found;
     const checked = await component.validator.validate(variables ?? {});
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
-    const value = await this.run(component, this.invocation(component, context, checked.value, uri));
+    const value = await this.run(component, this.invocation(component, context, checked.value, uri), JsonRpcCode.ResourceNotFound);
     return toResourceResult(value, uri, component.mimeType);
   }
 
@@ -73,12 +73,14 @@ export class McpDispatcher {
   }
 
   /** Runs a resource or prompt handler; its client-safe errors become JSON-RPC errors. */
-  private async run(component: McpComponent, invocation: McpInvocation): Promise<unknown> {
+  private async run(component: McpComponent, invocation: McpInvocation, notFoundCode: number = JsonRpcCode.InvalidParams): Promise<unknown> {
     try {
       return await component.invoke(invocation);
     } catch (error) {
       const client = this.errors.toClient(error, component.info.handler);
-      throw new McpProtocolError(client.masked ? JsonRpcCode.InternalError : JsonRpcCode.InvalidParams, client.message);
+      if (client.masked) throw new McpProtocolError(JsonRpcCode.InternalError, client.message);
+      // A resource handler throwing NotFoundException answers like an unknown resource (-32002).
+      throw new McpProtocolError(error instanceof NotFoundException ? notFoundCode : JsonRpcCode.InvalidParams, client.message);
     }
   }
 

@@ -19,23 +19,24 @@ const SESSION_HEADER = 'mcp-session-id';
  */
 @Injectable()
 export class McpHttpHandler {
-  private readonly http: Readonly<Required<McpHttpOptions>>;
+  /** Undefined when `http: false` came from async options after the route was declared: the route answers 404. */
+  private readonly http?: Readonly<Required<McpHttpOptions>>;
 
   constructor(
     private readonly protocol: McpProtocol,
     private readonly sessions: McpSessionStore,
     @Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions,
   ) {
-    if (!options.http) throw new Error('McpHttpHandler needs the http options');
-    this.http = options.http;
+    this.http = options.http || undefined;
   }
 
   private get stateful(): boolean {
-    return this.http.mode === 'stateful';
+    return this.http?.mode === 'stateful';
   }
 
   async post(request: unknown, response: unknown): Promise<void> {
     const ex = createHttpExchange(request, response);
+    if (!this.http) return ex.sendEmpty(404);
     if (!isJsonContentType(ex.header('content-type'))) {
       return fail(ex, 415, JsonRpcCode.InvalidRequest, McpMessages.unsupportedMediaType());
     }
@@ -124,6 +125,7 @@ export class McpHttpHandler {
 
   async get(request: unknown, response: unknown): Promise<void> {
     const ex = createHttpExchange(request, response);
+    if (!this.http) return ex.sendEmpty(404);
     if (!this.stateful) return this.methodNotAllowed(ex);
     const accept = ex.header('accept');
     if (!accept || !acceptsAny(accept, ['text/event-stream'])) {
@@ -139,6 +141,7 @@ export class McpHttpHandler {
 
   async delete(request: unknown, response: unknown): Promise<void> {
     const ex = createHttpExchange(request, response);
+    if (!this.http) return ex.sendEmpty(404);
     if (!this.stateful) return this.methodNotAllowed(ex);
     const session = this.findSession(ex, principalOf(request));
     if (!session) return;

@@ -1,0 +1,34 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { McpArgs, McpResource, McpResourceTemplate } from 'nestjs-mcp-auth';
+import { NoteIdDto } from './dto/note-id.dto.js';
+import type { Note } from './note.js';
+import { NotesService } from './notes.service.js';
+
+/** Notes as resources: the index at a fixed URI, and each note under notes://{id}. */
+@Injectable()
+export class NotesResources {
+  constructor(private readonly notes: NotesService) {}
+
+  @McpResource({
+    uri: 'notes://index',
+    name: 'notes-index',
+    description: 'Every note: its id, title and URI.',
+    mimeType: 'application/json',
+  })
+  index(): Array<{ id: number; title: string; uri: string }> {
+    return this.notes.all().map((note) => ({ id: note.id, title: note.title, uri: `notes://${note.id}` }));
+  }
+
+  @McpResourceTemplate({
+    uriTemplate: 'notes://{id}',
+    name: 'note',
+    description: 'One note as JSON.',
+    mimeType: 'application/json',
+  })
+  read(@McpArgs() args: NoteIdDto): Note {
+    const note = this.notes.find(args.id);
+    // A 4xx HttpException is client-safe: its message reaches the client as a JSON-RPC error.
+    if (!note) throw new NotFoundException(`Note ${args.id} does not exist.`);
+    return note;
+  }
+}
