@@ -47,3 +47,26 @@ export type { McpComponentInfo, McpComponentKind, McpPhase } from './execution/m
 export { McpToolError } from './execution/mcp-tool.error.js';
 
 export { runMcpStdio, McpStdioLogger, type McpStdioOptions } from './transport/mcp-stdio.js';
+
+export {
+  AllOf,
+  AnyOf,
+  RequireAnyScope,
+  RequireAuth,
+  RequireRoles,
+  RequireScopes,
+  RestrictTag,
+} from './authorization/mcp-checks.js';
+export {
+  McpAuthorizationError,
+  type McpAuthCheck,
+  type McpAuthContext,
+  type McpBuiltinCheck,
+  type McpCheckFn,
+  type McpCheckHandler,
+  type McpCheckOutcome,
+} from './authorization/mcp-auth-check.js';
+export { McpAuth } from './authorization/mcp-auth.decorator.js';
+export { McpAuthorizationGuard } from './authorization/mcp-authorization.guard.js';
+export type { McpAuthDecision } from './authorization/mcp-authorizer.js';
+export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';

@@ -4,6 +4,9 @@ export const MCP_RESOURCE_METADATA = 'mcp:resource';
 export const MCP_RESOURCE_TEMPLATE_METADATA = 'mcp:resource-template';
 export const MCP_PROMPT_METADATA = 'mcp:prompt';
 export const MCP_PROPERTY_METADATA = 'mcp:property';
+export const MCP_AUTH_METADATA = 'mcp:auth';
+/** A metadata key no parameter uses: the list-phase wrapper runs guards without resolving parameters. */
+export const MCP_NO_PARAMS_METADATA = 'mcp:no-params';
 
 /** The context type guards and interceptors see from `ExecutionContext#getType()`. */
 export const MCP_CONTEXT_TYPE = 'mcp';

@@ -38,6 +38,12 @@ export const McpMessages = {
   invalidToken: () => 'Unauthorized: the access token is invalid or expired',
   insufficientScope: () => 'Forbidden: the access token lacks a required scope',
   invalidAuthorization: () => 'Bad Request: the authorization request is malformed',
+  invalidCheck: (where: string) =>
+    `McpAuthModule: an authorization check of ${where} is not a check: use RequireScopes(...), RequireRoles(...), RequireAuth(), AnyOf/AllOf, a function (ctx) => boolean, or an injectable class with check(ctx).`,
+  checkClassMissing: (name: string, where: string) =>
+    `McpAuthModule: the check class ${name} used by ${where} could not be resolved; add it to the providers of a module the app imports.`,
+  accessDenied: (message: string) => `Forbidden: ${message}`,
+  stepUpRequired: () => 'Forbidden: the access token lacks a required scope',
   unknownTool: (name: string) => `Unknown tool: ${name}`,
   unknownPrompt: (name: string) => `Unknown prompt: ${name}`,
   unknownResource: (uri: string) => `Resource not found: ${uri}`,

@@ -4,6 +4,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 import { McpAuthenticationService } from './authentication/mcp-authentication.service.js';
 import { McpProtectedResourceMetadata } from './authentication/protected-resource.metadata.js';
+import { McpAuthorizer } from './authorization/mcp-authorizer.js';
 import { McpMetadataAccessor } from './discovery/mcp-metadata.accessor.js';
 import { McpExplorer } from './discovery/mcp.explorer.js';
 import { McpRegistry } from './discovery/mcp.registry.js';
@@ -49,6 +50,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpAuthenticationService,
     McpAuthGuard,
     McpProtectedResourceMetadata,
+    McpAuthorizer,
   ],
   exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })

@@ -1,6 +1,8 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
+import type { McpAuthCheck } from './authorization/mcp-auth-check.js';
+import type { McpAuthDecision } from './authorization/mcp-authorizer.js';
 import { McpMessages } from './mcp-auth.messages.js';
 
 /** How the Streamable HTTP endpoint behaves. */
@@ -72,6 +74,16 @@ export interface McpAuthModuleOptions {
   maxTokenLength?: number;
   /** Who the stdio connection runs as (stdio never skips authentication silently). */
   stdio?: McpStdioAuthOptions;
+  /** Server-wide authorization checks, applied to every component before its own. */
+  authorize?: McpAuthCheck[];
+  /**
+   * What a denied caller learns. `hide` (default): the same error as a component that does not exist.
+   * `challenge`: when only scope checks failed, HTTP 403 `insufficient_scope` naming the scopes to ask for (step-up).
+   * Components may override it.
+   */
+  onDenied?: 'hide' | 'challenge';
+  /** Called with every authorization decision (also logged at debug level). Never receives a token. */
+  onAuthDecision?: (decision: McpAuthDecision) => void;
 }
 
 export interface McpStdioAuthOptions {
@@ -102,6 +114,9 @@ export interface McpResolvedOptions {
   readonly resourceName?: string;
   readonly maxTokenLength: number;
   readonly stdio: { readonly tokenEnv: string; readonly principal?: McpAuthResultInit };
+  readonly authorize: readonly McpAuthCheck[];
+  readonly onDenied: 'hide' | 'challenge';
+  readonly onAuthDecision?: (decision: McpAuthDecision) => void;
 }
 
 export const MCP_DEFAULTS = {
@@ -161,6 +176,13 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     throw new Error(McpMessages.optionInvalid('stdio.principal', '{ principal: { sub }, scopes?, roles? }', stdio.principal));
   }
   optionalString(options.resourceDocumentation, 'resourceDocumentation');
+  const authorize = options.authorize ?? [];
+  if (!Array.isArray(authorize)) throw new Error(McpMessages.optionInvalid('authorize', 'an array of checks', authorize));
+  const onDenied = options.onDenied ?? 'hide';
+  if (onDenied !== 'hide' && onDenied !== 'challenge') throw new Error(McpMessages.optionInvalid('onDenied', '"hide" or "challenge"', onDenied));
+  if (options.onAuthDecision !== undefined && typeof options.onAuthDecision !== 'function') {
+    throw new Error(McpMessages.optionInvalid('onAuthDecision', 'a function', options.onAuthDecision));
+  }
   optionalString(options.resourceName, 'resourceName');
   return {
     name: options.name,
@@ -181,6 +203,9 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     resourceName: options.resourceName,
     maxTokenLength,
     stdio: { tokenEnv, principal: stdio.principal },
+    authorize,
+    onDenied,
+    onAuthDecision: options.onAuthDecision,
   };
 }
 

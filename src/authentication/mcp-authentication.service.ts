@@ -77,7 +77,9 @@ export class McpAuthenticationService implements OnModuleInit {
         return result;
       }
     }
-    if (request.token !== undefined || hasAuthorization(request)) throw new McpAuthError('invalid_token');
+    // With no authenticator at all (a public server) credentials are not this module's to judge: the app's own
+    // guards may read them. Otherwise credentials nobody accepted are invalid.
+    if (this.chain.length && (request.token !== undefined || hasAuthorization(request))) throw new McpAuthError('invalid_token');
     // With server-wide required scopes an anonymous caller could do nothing: ask it to authenticate instead.
     if (this.options.allowAnonymous && !this.options.requiredScopes.length) return ANONYMOUS;
     throw new McpCredentialsMissing();

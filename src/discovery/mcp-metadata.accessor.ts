@@ -6,8 +6,10 @@ import type {
   McpResourceTemplateOptions,
   McpToolOptions,
 } from '../decorators/mcp-component.options.js';
+import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
 import type { McpComponentKind } from '../execution/mcp-invocation.js';
 import {
+  MCP_AUTH_METADATA,
   MCP_PROMPT_METADATA,
   MCP_RESOURCE_METADATA,
   MCP_RESOURCE_TEMPLATE_METADATA,
@@ -40,5 +42,10 @@ export class McpMetadataAccessor {
       if (options) found.push({ kind, options } as McpComponentMetadata);
     }
     return found;
+  }
+
+  /** The checks of a provider class's `@McpAuth()`. */
+  getClassChecks(classRef: Function): McpAuthCheck[] {
+    return this.reflector.get<McpAuthCheck[] | undefined>(MCP_AUTH_METADATA, classRef) ?? [];
   }
 }

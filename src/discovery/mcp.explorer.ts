@@ -1,7 +1,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { GUARDS_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { collectScopes } from '../authorization/mcp-checks.js';
+import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
+import { MCP_AUTHORIZATION_GUARD, MCP_GUARDS_PASSED, McpAuthorizationGuard, McpGuardsPassedMarker } from '../authorization/mcp-authorization.guard.js';
+import { McpAuthorizer } from '../authorization/mcp-authorizer.js';
 import { mcpArgsFactory } from '../decorators/mcp-params.decorator.js';
 import { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
 import { McpHandlerFactory } from '../execution/mcp-handler.factory.js';
@@ -19,13 +23,14 @@ interface RouteArg {
   index: number;
   data?: unknown;
   factory?: unknown;
+  pipes?: unknown[];
 }
 
 interface ArgsBinding {
   /** The class of the whole-arguments parameter, when it is a class-validator DTO. */
   readonly dto?: Function;
   /** Parameters bound to one argument each: `@McpArgs('id') id: string`. */
-  readonly properties: ReadonlyArray<{ name: string; type?: Function }>;
+  readonly properties: ReadonlyArray<{ name: string; type?: Function; piped?: boolean }>;
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -45,6 +50,7 @@ export class McpExplorer implements OnModuleInit {
     private readonly accessor: McpMetadataAccessor,
     private readonly handlers: McpHandlerFactory,
     private readonly registry: McpRegistry,
+    private readonly authorizer: McpAuthorizer,
     @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
 
@@ -80,7 +86,22 @@ export class McpExplorer implements OnModuleInit {
       metadata: Object.freeze({ ...options }),
       handler,
     });
+    const method = (prototype as Record<string, Function>)[methodName];
+    const hasAppGuards = this.installGuards(method) || (Reflect.getMetadata(GUARDS_METADATA, prototype.constructor) ?? []).length > 0;
+    const componentChecks = options.auth === undefined ? [] : ([] as McpAuthCheck[]).concat(options.auth as McpAuthCheck);
+    const authorization = this.authorizer.compile(this.accessor.getClassChecks(prototype.constructor), componentChecks, handler);
+    for (const scope of collectScopes(authorization.checks)) this.registry.scopes.add(scope);
+    if (options.onDenied !== undefined && options.onDenied !== 'hide' && options.onDenied !== 'challenge') {
+      throw new Error(McpMessages.optionInvalid(`${handler} onDenied`, '"hide" or "challenge"', options.onDenied));
+    }
     const invoke = this.handlers.create(wrapper, methodName);
+    const base = {
+      probe: this.handlers.create(wrapper, methodName, true),
+      authorization,
+      hasAppGuards,
+      onDenied: options.onDenied,
+      enabled: options.enabled !== false,
+    };
     const common = optional({ title: options.title, _meta: options.meta });
 
     switch (metadata.kind) {
@@ -98,7 +119,7 @@ export class McpExplorer implements OnModuleInit {
             annotations: o.annotations,
           }),
         };
-        return { info, descriptor, invoke, validator: this.validator(binding, false) };
+        return { ...base, info, descriptor, invoke, validator: this.validator(binding, false) };
       }
       case 'resource': {
         const o = metadata.options;
@@ -106,7 +127,7 @@ export class McpExplorer implements OnModuleInit {
           throw new Error(McpMessages.optionInvalid(`${handler} uri`, 'a non-empty URI', o.uri));
         }
         const descriptor = { uri: o.uri, name, ...common, ...optional({ description: o.description, mimeType: o.mimeType }) };
-        return { info, descriptor, invoke, validator: this.validator({ properties: [] }, false), uri: o.uri, mimeType: o.mimeType };
+        return { ...base, info, descriptor, invoke, validator: this.validator({ properties: [] }, false), uri: o.uri, mimeType: o.mimeType };
       }
       case 'resourceTemplate': {
         const o = metadata.options;
@@ -122,7 +143,7 @@ export class McpExplorer implements OnModuleInit {
           ...common,
           ...optional({ description: o.description, mimeType: o.mimeType }),
         };
-        return { info, descriptor, invoke, validator: this.validator(binding, true), matcher, mimeType: o.mimeType };
+        return { ...base, info, descriptor, invoke, validator: this.validator(binding, true), matcher, mimeType: o.mimeType };
       }
       case 'prompt': {
         const o = metadata.options;
@@ -137,9 +158,21 @@ export class McpExplorer implements OnModuleInit {
           required: required.has(argName),
         }));
         const descriptor = { name, ...common, description: o.description, arguments: args };
-        return { info, descriptor, invoke, validator: this.validator({ dto, properties: binding.properties }, true), description: o.description };
+        return { ...base, info, descriptor, invoke, validator: this.validator({ dto, properties: binding.properties }, true), description: o.description };
       }
     }
+  }
+
+  /**
+   * Puts the module's authorization guard first and a marker last on the method's own guards (idempotent, as a
+   * class may be explored by several apps in one process). Returns whether the app put guards of its own there.
+   */
+  private installGuards(method: Function): boolean {
+    const existing = ((Reflect.getMetadata(GUARDS_METADATA, method) ?? []) as unknown[]).filter(
+      (guard) => !(guard instanceof McpAuthorizationGuard) && !(guard instanceof McpGuardsPassedMarker),
+    );
+    Reflect.defineMetadata(GUARDS_METADATA, [MCP_AUTHORIZATION_GUARD, ...existing, MCP_GUARDS_PASSED], method);
+    return existing.length > 0;
   }
 
   private bindArguments(prototype: object, methodName: string, handler: string): ArgsBinding {
@@ -154,11 +187,11 @@ export class McpExplorer implements OnModuleInit {
       if (!decorated.has(index)) throw new Error(McpMessages.undecoratedParameter(handler, index));
     }
     let dto: Function | undefined;
-    const properties: Array<{ name: string; type?: Function }> = [];
+    const properties: Array<{ name: string; type?: Function; piped?: boolean }> = [];
     for (const arg of routeArgs) {
       if (arg.factory !== mcpArgsFactory) continue;
       const type = paramTypes[arg.index];
-      if (typeof arg.data === 'string') properties.push({ name: arg.data, type });
+      if (typeof arg.data === 'string') properties.push({ name: arg.data, type, piped: (arg.pipes?.length ?? 0) > 0 });
       else if (isValidatedDto(type)) dto = type;
     }
     return { dto, properties };

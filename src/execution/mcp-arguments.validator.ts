@@ -5,6 +5,8 @@ import { validate, type ValidationError, type ValidatorOptions } from 'class-val
 export interface McpBoundArgument {
   readonly name: string;
   readonly type?: Function;
+  /** Pipes on the parameter convert the value themselves: only its presence is checked here. */
+  readonly piped?: boolean;
 }
 
 export type McpArgumentsResult = { ok: true; value: unknown } | { ok: false; errors: string[] };
@@ -40,8 +42,8 @@ export class McpArgumentsValidator {
     if (!this.bound.length) return { ok: true, value: input };
     const value = { ...input };
     const errors: string[] = [];
-    for (const { name, type } of this.bound) {
-      const expected = primitiveName(type);
+    for (const { name, type, piped } of this.bound) {
+      const expected = piped ? undefined : primitiveName(type);
       let actual = value[name];
       if (actual === undefined || actual === null) {
         errors.push(`${name}: ${name} is required`);

@@ -4,6 +4,26 @@ import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
 export const MCP_LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 export type McpLogLevel = (typeof MCP_LOG_LEVELS)[number];
 
+/** Which components a session-visibility change applies to. */
+export interface McpVisibilityFilter {
+  tags?: string[];
+  names?: string[];
+}
+
+/**
+ * The current session's view of the server: components can be enabled or disabled for this session alone. The
+ * session then receives a `list_changed` notification only when what it can see actually changed.
+ */
+export interface McpSession {
+  readonly id?: string;
+  /** Shows components (also those declared `enabled: false`) to this session, if authorization allows them. */
+  enable(filter: McpVisibilityFilter): Promise<void>;
+  /** Hides components from this session. */
+  disable(filter: McpVisibilityFilter): Promise<void>;
+  /** Back to the declared defaults. */
+  reset(): Promise<void>;
+}
+
 /** What a handler can do and know about the MCP request it serves; injected with `@McpContext()`. */
 export interface McpContext {
   /** The JSON-RPC id the client gave this request. */
@@ -18,6 +38,8 @@ export interface McpContext {
   readonly response?: unknown;
   readonly transport: 'http' | 'stdio';
   readonly principal: McpAuthResult;
+  /** The session (stateful HTTP, or the stdio connection); undefined in stateless mode. */
+  readonly session?: McpSession;
   /** Sends `notifications/progress` when the client asked for progress (it gave a progress token). */
   reportProgress(progress: number, total?: number, message?: string): Promise<void>;
   /** Sends a log message to the client (`notifications/message`), honouring the level it set. */

@@ -4,13 +4,29 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
-import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
+import { MCP_CONTEXT_TYPE, MCP_NO_PARAMS_METADATA } from '../mcp-auth.constants.js';
 import type { McpInvocation } from './mcp-invocation.js';
 
 /** Runs a component's method through Nest's pipeline for one invocation. */
 export type McpHandlerInvoker = (invocation: McpInvocation) => Promise<unknown>;
 
 const PIPELINE = { guards: true, interceptors: true, filters: true } as const;
+const GUARDS_ONLY = { guards: true, interceptors: false, filters: false } as const;
+
+/** What a list-phase probe returns once every guard has passed. */
+export const MCP_PROBE_PASSED = Symbol('McpProbePassed');
+
+/**
+ * A stand-in for the method that carries its metadata (guards read it from the callback) but runs nothing: the
+ * list phase runs a component's guard chain without ever calling the handler.
+ */
+function probeFor(method: Function): Function {
+  const probe = () => MCP_PROBE_PASSED;
+  for (const key of Reflect.getOwnMetadataKeys(method)) {
+    Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), probe);
+  }
+  return probe;
+}
 
 /**
  * Exchanges Nest's built-in parameter decorators: `@Req()` is the HTTP request and `@Res()` its response
@@ -38,10 +54,14 @@ export class McpHandlerFactory {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  create(wrapper: InstanceWrapper, methodName: string): McpHandlerInvoker {
+  /**
+   * The handler through the whole pipeline; with `probe`, only its guard chain (APP_GUARD, class and method
+   * guards, the module's authorization guard), for the list phase.
+   */
+  create(wrapper: InstanceWrapper, methodName: string, probe = false): McpHandlerInvoker {
     if (wrapper.isDependencyTreeStatic()) {
       const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
-      const handler = this.wrap(instance, methodName);
+      const handler = this.wrap(instance, methodName, probe);
       return (invocation) => handler(invocation.context.request, invocation.context.response, invocation);
     }
     return async (invocation) => {
@@ -51,26 +71,39 @@ export class McpHandlerFactory {
       const contextId = ContextIdFactory.getByRequest(request);
       this.moduleRef.registerRequestByContextId(request, contextId);
       const instance = await this.moduleRef.resolve(wrapper.token, contextId, { strict: false });
-      const handler = this.wrap(instance, methodName, contextId, wrapper.id);
+      const handler = this.wrap(instance, methodName, probe, contextId, wrapper.id);
       return handler(invocation.context.request, invocation.context.response, invocation);
     };
+  }
+
+  /**
+   * Whether the app has global guards (APP_GUARD or useGlobalGuards). They run in every component's chain, so list
+   * decisions cannot be cached. When Nest does not let us see them, assume there are (never cache wrongly).
+   */
+  hasGlobalGuards(): boolean {
+    const config = (this.externalContextCreator as unknown as {
+      guardsContextCreator?: { config?: { getGlobalGuards(): unknown[]; getGlobalRequestGuards(): unknown[] } };
+    }).guardsContextCreator?.config;
+    if (!config || typeof config.getGlobalGuards !== 'function') return true;
+    return config.getGlobalGuards().length + config.getGlobalRequestGuards().length > 0;
   }
 
   private wrap(
     instance: Record<string, (...args: unknown[]) => unknown>,
     methodName: string,
+    probe: boolean,
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
   ): (...args: unknown[]) => Promise<unknown> {
     return this.externalContextCreator.create(
       instance,
-      instance[methodName],
+      (probe ? probeFor(instance[methodName]) : instance[methodName]) as (...args: unknown[]) => unknown,
       methodName,
-      ROUTE_ARGS_METADATA,
-      this.paramsFactory,
+      probe ? MCP_NO_PARAMS_METADATA : ROUTE_ARGS_METADATA,
+      probe ? undefined : this.paramsFactory,
       contextId,
       inquirerId,
-      PIPELINE,
+      probe ? GUARDS_ONLY : PIPELINE,
       MCP_CONTEXT_TYPE,
     );
   }

@@ -1,4 +1,5 @@
 import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpCheckOutcome } from '../authorization/mcp-auth-check.js';
 import type { McpContext } from './mcp-context.js';
 
 export type McpComponentKind = 'tool' | 'resource' | 'resourceTemplate' | 'prompt';
@@ -28,3 +29,11 @@ export interface McpInvocation {
 }
 
 export const MCP_INVOCATION_INDEX = 2;
+
+/** @internal The invocation as the module's own guards see it. */
+export interface McpInvocationState extends McpInvocation {
+  /** Evaluates this component's checks for this invocation. */
+  authorize(): Promise<McpCheckOutcome>;
+  /** Set once every guard has passed. */
+  guardsPassed: boolean;
+}

@@ -34,6 +34,8 @@ export const JsonRpcCode = {
   InvalidParams: -32602,
   InternalError: -32603,
   ResourceNotFound: -32002,
+  /** An explicit denial (`McpAuthorizationError`) or a step-up challenge. */
+  Forbidden: -32003,
   /** Transport-level refusals (origin, session) that carry no JSON-RPC id. */
   ServerError: -32000,
 } as const;

@@ -1,103 +1,307 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { HttpException, Injectable, NotFoundException } from '@nestjs/common';
+import { McpAccessDenied } from '../authorization/mcp-authorization.guard.js';
+import { McpAuthorizationError, type McpAuthContext, type McpCheckOutcome } from '../authorization/mcp-auth-check.js';
+import { McpAuthorizer } from '../authorization/mcp-authorizer.js';
 import type { McpComponent } from '../discovery/mcp-component.js';
 import { McpRegistry } from '../discovery/mcp.registry.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
-import type { McpContext } from './mcp-context.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import {
+  MCP_REQUEST_STATE,
+  MCP_SEND,
+  type McpContextInternals,
+  type McpRequestState,
+} from '../protocol/mcp-request-state.js';
+import { Inject } from '@nestjs/common';
+import type { McpContext, McpSession, McpVisibilityFilter } from './mcp-context.js';
 import { McpErrorMapper } from './mcp-error.mapper.js';
-import type { McpInvocation } from './mcp-invocation.js';
+import { MCP_PROBE_PASSED, McpHandlerFactory } from './mcp-handler.factory.js';
+import type { McpInvocationState, McpPhase } from './mcp-invocation.js';
 import { toPromptResult, toResourceResult, toToolError, toToolResult } from './mcp-result.mapper.js';
+import { DEFAULT_VISIBILITY, type McpSessionVisibility } from './mcp-session-visibility.js';
 import { JsonRpcCode, McpProtocolError } from './mcp-tool.error.js';
 
 type Json = Record<string, unknown>;
+type Family = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+
+const LIST_KEY: Record<Family, string> = {
+  tools: 'tools',
+  resources: 'resources',
+  resourceTemplates: 'resourceTemplates',
+  prompts: 'prompts',
+};
+const LIST_CHANGED: Record<Family, string> = {
+  tools: 'notifications/tools/list_changed',
+  resources: 'notifications/resources/list_changed',
+  resourceTemplates: 'notifications/resources/list_changed',
+  prompts: 'notifications/prompts/list_changed',
+};
+const HIDDEN: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false, requiredScopes: [], failed: 'hidden' });
+const MAX_CACHE_KEYS = 1024;
+
+const internals = (context: McpContext) => context as unknown as McpContextInternals;
+const stateOf = (context: McpContext): McpRequestState | undefined => internals(context)[MCP_REQUEST_STATE];
 
 /**
- * The MCP operations, free of any protocol library: list, call, read and get over the registry.
- * Lists are built once and reused; a call validates its arguments, then runs the Nest-wrapped handler.
+ * The MCP operations, free of any protocol library. One predicate decides both lists and calls: the component's
+ * guard chain (the module's authorization guard plus the app's guards). Lists of components whose decision depends
+ * only on the caller's scopes and roles are cached per scope set; a denied call answers exactly like a missing one.
  */
 @Injectable()
 export class McpDispatcher {
-  private lists?: { tools: Json; resources: Json; resourceTemplates: Json; prompts: Json };
+  private readonly decisions = new Map<string, Map<McpComponent, McpCheckOutcome>>();
+  private readonly lists = new Map<string, Json>();
+  private globalGuards?: boolean;
 
   constructor(
     private readonly registry: McpRegistry,
     private readonly errors: McpErrorMapper,
+    private readonly authorizer: McpAuthorizer,
+    private readonly handlers: McpHandlerFactory,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
 
-  listTools(_context: McpContext): Json {
-    return this.cachedLists().tools;
+  listTools(context: McpContext): Promise<Json> {
+    return this.list('tools', context);
   }
 
-  listResources(_context: McpContext): Json {
-    return this.cachedLists().resources;
+  listResources(context: McpContext): Promise<Json> {
+    return this.list('resources', context);
   }
 
-  listResourceTemplates(_context: McpContext): Json {
-    return this.cachedLists().resourceTemplates;
+  listResourceTemplates(context: McpContext): Promise<Json> {
+    return this.list('resourceTemplates', context);
   }
 
-  listPrompts(_context: McpContext): Json {
-    return this.cachedLists().prompts;
+  listPrompts(context: McpContext): Promise<Json> {
+    return this.list('prompts', context);
   }
 
   async callTool(name: string, rawArguments: unknown, context: McpContext): Promise<Json> {
     const component = this.registry.tools.get(name);
-    if (!component) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownTool(name));
+    const notFound = () => new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownTool(name));
+    if (!component) throw notFound();
+    await this.admit(component, context, notFound);
     const checked = await component.validator.validate(rawArguments);
     // SEP-1303: invalid arguments are a tool result the model can read and correct, not a protocol error.
     if (!checked.ok) return toToolError(McpMessages.invalidArguments(checked.errors));
+    const invocation = this.invocation(component, context, 'call', checked.value);
     try {
-      return toToolResult(await component.invoke(this.invocation(component, context, checked.value)));
+      return toToolResult(await component.invoke(invocation));
     } catch (error) {
+      const denial = this.guardFailure(component, invocation, error, context, notFound);
+      if (denial) return toToolError(denial);
       const client = this.errors.toClient(error, component.info.handler);
       return toToolError(client.message, client.details);
     }
   }
 
   async readResource(uri: string, context: McpContext): Promise<Json> {
+    const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri));
     const found = this.registry.findResource(uri);
-    if (!found) throw new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri));
+    if (!found) throw notFound();
     const { component, variables } = found;
+    await this.admit(component, context, notFound);
     const checked = await component.validator.validate(variables ?? {});
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
-    const value = await this.run(component, this.invocation(component, context, checked.value, uri), JsonRpcCode.ResourceNotFound);
+    const value = await this.run(component, this.invocation(component, context, 'call', checked.value, uri), context, notFound);
     return toResourceResult(value, uri, component.mimeType);
   }
 
   async getPrompt(name: string, rawArguments: unknown, context: McpContext): Promise<Json> {
+    const notFound = () => new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownPrompt(name));
     const component = this.registry.prompts.get(name);
-    if (!component) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownPrompt(name));
+    if (!component) throw notFound();
+    await this.admit(component, context, notFound);
     const checked = await component.validator.validate(rawArguments);
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
-    const value = await this.run(component, this.invocation(component, context, checked.value));
+    const value = await this.run(component, this.invocation(component, context, 'call', checked.value), context, notFound);
     return toPromptResult(value, component.description);
   }
 
+  /** The `McpSession` handle of a request that has a session. */
+  session(context: McpContext): McpSession | undefined {
+    const session = stateOf(context)?.session;
+    if (!session) return undefined;
+    const change = async (mutate: (v: McpSessionVisibility) => void) => {
+      const before = await this.visibleNames(context);
+      mutate(session.visibility);
+      const after = await this.visibleNames(context);
+      const sent = new Set<string>();
+      for (const family of Object.keys(before) as Family[]) {
+        const method = LIST_CHANGED[family];
+        if (sent.has(method) || sameSet(before[family], after[family])) continue;
+        sent.add(method);
+        const message = { jsonrpc: '2.0' as const, method };
+        if (!session.notify?.(message)) await internals(context)[MCP_SEND](message);
+      }
+    };
+    return {
+      id: session.id,
+      enable: (filter: McpVisibilityFilter) => change((v) => v.enable(filter)),
+      disable: (filter: McpVisibilityFilter) => change((v) => v.disable(filter)),
+      reset: () => change((v) => v.reset()),
+    };
+  }
+
+  /** Before arguments are even validated, a component the caller may not see answers like a missing one. */
+  private async admit(component: McpComponent, context: McpContext, notFound: () => McpProtocolError): Promise<void> {
+    const outcome = await this.visible(component, context);
+    if (!outcome.allowed) {
+      // The decision may come from the cache: the denied call is still audited.
+      this.authorizer.audit(this.authContext(component, context, 'call'), outcome);
+      throw this.denied(component, outcome, context, notFound);
+    }
+  }
+
+  /** The one predicate, in the list phase: session visibility, then the guard chain (cached when pure). */
+  private async visible(component: McpComponent, context: McpContext): Promise<McpCheckOutcome> {
+    if (!this.visibility(context).allows(component)) return HIDDEN;
+    if (this.isPure(component)) {
+      const key = principalKey(context);
+      let byComponent = this.decisions.get(key);
+      if (!byComponent) {
+        if (this.decisions.size >= MAX_CACHE_KEYS) this.decisions.clear();
+        byComponent = new Map();
+        this.decisions.set(key, byComponent);
+      }
+      let outcome = byComponent.get(component);
+      if (!outcome) {
+        outcome = await this.authorizer.evaluate(component.authorization, this.authContext(component, context, 'list'));
+        byComponent.set(component, outcome);
+      }
+      return outcome;
+    }
+    try {
+      const passed = await component.probe(this.invocation(component, context, 'list'));
+      return passed === MCP_PROBE_PASSED ? { allowed: true, scopeOnly: false, requiredScopes: [] } : HIDDEN;
+    } catch (error) {
+      // A guard that denies or throws while listing hides the component; it never fails the whole list.
+      return error instanceof McpAccessDenied ? error.outcome : HIDDEN;
+    }
+  }
+
+  private async list(family: Family, context: McpContext): Promise<Json> {
+    const components = [...this.registry[family].values()];
+    const cacheable = this.visibility(context).isDefault && components.every((c) => this.isPure(c));
+    const cacheKey = cacheable ? `${family}\u0000${principalKey(context)}` : undefined;
+    const cached = cacheKey && this.lists.get(cacheKey);
+    if (cached) return cached;
+    const visible: unknown[] = [];
+    for (const component of components) {
+      if ((await this.visible(component, context)).allowed) visible.push(component.descriptor);
+    }
+    const result = { [LIST_KEY[family]]: visible };
+    if (cacheKey) {
+      if (this.lists.size >= MAX_CACHE_KEYS) this.lists.clear();
+      this.lists.set(cacheKey, result);
+    }
+    return result;
+  }
+
+  private async visibleNames(context: McpContext): Promise<Record<Family, Set<string>>> {
+    const out = {} as Record<Family, Set<string>>;
+    for (const family of ['tools', 'resources', 'resourceTemplates', 'prompts'] as Family[]) {
+      out[family] = new Set();
+      for (const component of this.registry[family].values()) {
+        if ((await this.visible(component, context)).allowed) out[family].add(component.info.name);
+      }
+    }
+    return out;
+  }
+
+  /** Pure: only built-in checks and no guards of the app's: the decision depends on the principal's shape alone. */
+  private isPure(component: McpComponent): boolean {
+    this.globalGuards ??= this.handlers.hasGlobalGuards();
+    return component.authorization.pure && !component.hasAppGuards && !this.globalGuards;
+  }
+
+  /**
+   * Classifies an exception from a call: thrown before every guard passed, it is a denial (hidden, step-up or an
+   * explicit message); a 4xx `HttpException` other than 401/403 from a guard (429 from a throttler, say) reaches the
+   * caller as a tool error. Returns that message, or undefined when the failure is the handler's own.
+   */
+  private guardFailure(
+    component: McpComponent,
+    invocation: McpInvocationState,
+    error: unknown,
+    context: McpContext,
+    notFound: () => McpProtocolError,
+  ): string | undefined {
+    if (invocation.guardsPassed) return undefined;
+    if (error instanceof McpAccessDenied) throw this.denied(component, error.outcome, context, notFound);
+    if (error instanceof McpAuthorizationError) throw this.denied(component, { ...HIDDEN, message: error.message }, context, notFound);
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      if (status !== 401 && status !== 403 && status < 500) return this.errors.toClient(error, component.info.handler).message;
+    }
+    throw notFound();
+  }
+
+  private denied(component: McpComponent, outcome: McpCheckOutcome, context: McpContext, notFound: () => McpProtocolError): McpProtocolError {
+    if (outcome.message !== undefined) return new McpProtocolError(JsonRpcCode.Forbidden, McpMessages.accessDenied(outcome.message));
+    const mode = component.onDenied ?? this.options.onDenied;
+    const state = stateOf(context);
+    if (mode === 'challenge' && outcome.scopeOnly && outcome.requiredScopes.length && state?.transport === 'http') {
+      state.stepUp = [...new Set([...(state.stepUp ?? []), ...outcome.requiredScopes])];
+      return new McpProtocolError(JsonRpcCode.Forbidden, McpMessages.stepUpRequired());
+    }
+    return notFound();
+  }
+
   /** Runs a resource or prompt handler; its client-safe errors become JSON-RPC errors. */
-  private async run(component: McpComponent, invocation: McpInvocation, notFoundCode: number = JsonRpcCode.InvalidParams): Promise<unknown> {
+  private async run(
+    component: McpComponent,
+    invocation: McpInvocationState,
+    context: McpContext,
+    notFound: () => McpProtocolError,
+  ): Promise<unknown> {
     try {
       return await component.invoke(invocation);
     } catch (error) {
+      const denial = this.guardFailure(component, invocation, error, context, notFound);
+      if (denial) throw new McpProtocolError(JsonRpcCode.InvalidParams, denial);
       const client = this.errors.toClient(error, component.info.handler);
       if (client.masked) throw new McpProtocolError(JsonRpcCode.InternalError, client.message);
-      // A resource handler throwing NotFoundException answers like an unknown resource (-32002).
-      throw new McpProtocolError(error instanceof NotFoundException ? notFoundCode : JsonRpcCode.InvalidParams, client.message);
+      // A handler throwing NotFoundException answers like an unknown component.
+      if (error instanceof NotFoundException) throw notFound();
+      throw new McpProtocolError(JsonRpcCode.InvalidParams, client.message);
     }
   }
 
-  private invocation(component: McpComponent, context: McpContext, args: unknown, uri?: string): McpInvocation {
-    return { component: component.info, phase: 'call', arguments: args, uri, principal: context.principal, context };
+  private invocation(component: McpComponent, context: McpContext, phase: McpPhase, args?: unknown, uri?: string): McpInvocationState {
+    const invocation: McpInvocationState = {
+      component: component.info,
+      phase,
+      arguments: args,
+      uri,
+      principal: context.principal,
+      context,
+      guardsPassed: false,
+      authorize: () => this.authorizer.evaluate(component.authorization, this.authContext(component, context, phase, args)),
+    };
+    return invocation;
   }
 
-  private cachedLists() {
-    if (!this.lists) {
-      const descriptors = (map: Map<string, McpComponent>) => [...map.values()].map((c) => c.descriptor);
-      this.lists = {
-        tools: { tools: descriptors(this.registry.tools) },
-        resources: { resources: descriptors(this.registry.resources) },
-        resourceTemplates: { resourceTemplates: descriptors(this.registry.resourceTemplates) },
-        prompts: { prompts: descriptors(this.registry.prompts) },
-      };
-    }
-    return this.lists;
+  private authContext(component: McpComponent, context: McpContext, phase: McpPhase, args?: unknown): McpAuthContext {
+    return { auth: context.principal, component: component.info, phase, arguments: args, request: context.request };
   }
+
+  private visibility(context: McpContext): McpSessionVisibility {
+    return stateOf(context)?.session?.visibility ?? DEFAULT_VISIBILITY;
+  }
+}
+
+/** What a pure decision depends on: anonymity, scopes and roles (order-insensitive). */
+function principalKey(context: McpContext): string {
+  const { source, scopes, roles } = context.principal;
+  const sorted = (list: readonly string[]) => (list.length < 2 ? list.join(' ') : [...list].sort().join(' '));
+  return `${source === 'anonymous' ? 'a' : 'u'}\u0000${sorted(scopes)}\u0000${sorted(roles)}`;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const value of a) if (!b.has(value)) return false;
+  return true;
 }

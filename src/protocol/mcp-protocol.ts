@@ -14,13 +14,13 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { McpRegistry } from '../discovery/mcp.registry.js';
-import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel } from '../execution/mcp-context.js';
+import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel, type McpSession } from '../execution/mcp-context.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { McpDispatcher } from '../execution/mcp.dispatcher.js';
 import { JsonRpcCode, McpProtocolError } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
-import type { McpRequestState } from './mcp-request-state.js';
+import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
 import { McpMultiplexTransport } from './mcp-multiplex.transport.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -33,7 +33,17 @@ class RequestContext implements McpContext {
   constructor(
     private readonly state: McpRequestState,
     private readonly extra: Extra,
+    private readonly dispatcher: McpDispatcher,
   ) {}
+  get [MCP_REQUEST_STATE]() {
+    return this.state;
+  }
+  [MCP_SEND](message: JsonRpcMessage): Promise<void> {
+    return this.extra.sendNotification(message as never);
+  }
+  get session(): McpSession | undefined {
+    return this.dispatcher.session(this);
+  }
   get requestId() {
     return this.state.originalId ?? this.extra.requestId;
   }
@@ -117,7 +127,7 @@ export class McpProtocol implements OnApplicationBootstrap, OnApplicationShutdow
         const state = resolve(extra);
         if (!state) throw new McpProtocolError(JsonRpcCode.InternalError, 'Request state lost');
         try {
-          return (await run(new RequestContext(state, extra), extra)) as never;
+          return (await run(new RequestContext(state, extra, d), extra)) as never;
         } catch (error) {
           if (error instanceof McpProtocolError) throw error;
           throw new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, what));

@@ -1,11 +1,16 @@
 import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
 import type { McpLogLevel } from '../execution/mcp-context.js';
+import type { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 
 /** A session's mutable protocol state (stateful HTTP, or the single stdio connection). */
 export interface McpSessionState {
   readonly id?: string;
   /** The minimum level of log messages the client asked for (`logging/setLevel`). */
   logLevel?: McpLogLevel;
+  /** Components this session enabled or disabled. */
+  readonly visibility: McpSessionVisibility;
+  /** Sends a server-initiated message on the session's own stream; false when it has none open. */
+  notify?(message: JsonRpcMessage): boolean;
 }
 
 /** What the transport knows about one incoming request, handed to the protocol layer. */
@@ -17,7 +22,20 @@ export interface McpRequestState {
   readonly session?: McpSessionState;
   /** The id the client gave the request (the protocol layer sees a unique internal one). */
   readonly originalId?: string | number;
+  /** Set by the dispatcher when a denial should become an HTTP 403 step-up challenge naming these scopes. */
+  stepUp?: readonly string[];
 }
 
 /** A JSON-RPC message as the transport passes it along (validated by `parseJsonRpcBody`). */
 export type JsonRpcMessage = Record<string, unknown> & { jsonrpc: '2.0' };
+
+/** @internal How the dispatcher reaches the request state behind an `McpContext`. */
+export const MCP_REQUEST_STATE = Symbol('McpRequestState');
+/** @internal How the dispatcher sends a notification related to the current request. */
+export const MCP_SEND = Symbol('McpSend');
+
+/** @internal The protocol layer's `McpContext`, with the state it wraps. */
+export interface McpContextInternals {
+  readonly [MCP_REQUEST_STATE]: McpRequestState;
+  [MCP_SEND](message: JsonRpcMessage): Promise<void>;
+}

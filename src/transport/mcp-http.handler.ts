@@ -1,4 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
+import { McpAuthError } from '../authentication/mcp-auth.error.js';
+import { buildChallenge } from '../authentication/mcp-challenge.js';
 import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
 import { JsonRpcCode } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -21,6 +24,7 @@ const SESSION_HEADER = 'mcp-session-id';
 export class McpHttpHandler {
   /** Undefined when `http: false` came from async options after the route was declared: the route answers 404. */
   private readonly http?: Readonly<Required<McpHttpOptions>>;
+  private readonly resourceMetadataUrl?: string;
 
   constructor(
     private readonly protocol: McpProtocol,
@@ -28,6 +32,7 @@ export class McpHttpHandler {
     @Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions,
   ) {
     this.http = options.http || undefined;
+    this.resourceMetadataUrl = options.resourceMetadataUrl;
   }
 
   private get stateful(): boolean {
@@ -82,19 +87,25 @@ export class McpHttpHandler {
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     if (requests.length === 0) return ex.sendEmpty(202, headers);
 
-    const state = (message: JsonRpcMessage): McpRequestState => ({
-      transport: 'http',
-      principal,
-      request: ex.request,
-      response: ex.response,
-      session,
-      originalId: message.id as string | number,
-    });
+    const states = requests.map(
+      (message): McpRequestState => ({
+        transport: 'http',
+        principal,
+        request: ex.request,
+        response: ex.response,
+        session,
+        originalId: message.id as string | number,
+      }),
+    );
+    // Stateful responses stream as SSE, but the stream opens only with its first event: until then a step-up
+    // challenge can still be answered with HTTP 403.
     const streaming = this.stateful && accept !== undefined && acceptsAny(accept, ['text/event-stream']);
-    const stream = streaming ? ex.openStream(headers) : undefined;
-    const dispatched = requests.map((message) => {
-      const notify = stream ? (note: JsonRpcMessage) => writeEvent(stream, note) : undefined;
-      const d = this.protocol.transport.dispatch(message, state(message), notify);
+    let stream: ServerResponse | undefined;
+    const open = () => (stream ??= ex.openStream(headers));
+    const held: JsonRpcMessage[] = [];
+    const dispatched = requests.map((message, index) => {
+      const notify = streaming ? (note: JsonRpcMessage) => writeEvent(open(), note) : undefined;
+      const d = this.protocol.transport.dispatch(message, states[index], notify);
       session?.inflight.set(message.id as string | number, d.internalId);
       return d;
     });
@@ -104,21 +115,34 @@ export class McpHttpHandler {
       for (const d of dispatched) this.protocol.transport.cancel(d.internalId, 'client disconnected');
     });
     const responses = await Promise.all(
-      dispatched.map((d) =>
+      dispatched.map((d, index) =>
         d.response.then((reply) => {
-          if (stream && reply) writeEvent(stream, reply);
+          if (streaming && reply) {
+            if (states[index].stepUp && !stream) held.push(reply);
+            else writeEvent(open(), reply);
+          }
           return reply;
         }),
       ),
     );
     if (session) for (const message of requests) session.inflight.delete(message.id as string | number);
     if (initializing && session && (!responses[0] || 'error' in responses[0])) this.sessions.delete(session.id);
-    if (stream) {
-      stream.end();
+    const replies = responses.filter((r): r is JsonRpcMessage => r !== undefined);
+    const stepUp = [...new Set(states.flatMap((s) => s.stepUp ?? []))];
+    if (stepUp.length && !stream && !ex.finished) {
+      // MCP 2025-11-25 scope challenge: 403 insufficient_scope naming granted ∪ required scopes.
+      const challenge = buildChallenge(new McpAuthError('insufficient_scope', undefined, stepUp, principal.scopes), {
+        resourceMetadataUrl: this.resourceMetadataUrl,
+      });
+      return ex.sendJson(403, Array.isArray(body) ? replies : replies[0], { ...headers, 'www-authenticate': challenge.header });
+    }
+    if (streaming) {
+      for (const reply of held) writeEvent(open(), reply);
+      if (stream) (stream as ServerResponse).end();
+      else if (!ex.finished) ex.sendEmpty(202, headers);
       return;
     }
     if (ex.finished) return;
-    const replies = responses.filter((r): r is JsonRpcMessage => r !== undefined);
     if (!replies.length) return ex.sendEmpty(202, headers);
     ex.sendJson(200, Array.isArray(body) ? replies : replies[0], headers);
   }

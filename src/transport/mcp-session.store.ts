@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { McpLogLevel } from '../execution/mcp-context.js';
+import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import type { JsonRpcMessage, McpSessionState } from '../protocol/mcp-request-state.js';
@@ -12,6 +13,7 @@ const KEEP_ALIVE_MS = 25_000;
 /** A stateful Streamable HTTP session, bound to the principal that opened it. */
 export class McpHttpSession implements McpSessionState {
   logLevel?: McpLogLevel;
+  readonly visibility = new McpSessionVisibility();
   lastSeen = Date.now();
   /** Client request id → the id the protocol layer knows it by, for `notifications/cancelled`. */
   readonly inflight = new Map<string | number, number>();

@@ -1,0 +1,79 @@
+import type { Type } from '@nestjs/common';
+import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpComponentInfo, McpPhase } from '../execution/mcp-invocation.js';
+
+/** What a check sees: who calls, which component, in which phase, and (when calling) the validated arguments. */
+export interface McpAuthContext {
+  readonly auth: McpAuthResult;
+  readonly component: McpComponentInfo;
+  readonly phase: McpPhase;
+  /** Validated arguments; absent while listing. */
+  readonly arguments?: unknown;
+  /** The HTTP request; undefined over stdio. */
+  readonly request?: unknown;
+}
+
+/** A custom check: `true` allows. Throw `McpAuthorizationError` to deny with a message the client sees. */
+export type McpCheckFn = (context: McpAuthContext) => boolean | Promise<boolean>;
+
+/**
+ * An injectable check class (a policy that asks a repository, say). It must be a provider of some module.
+ * @example
+ * ```ts
+ * @Injectable()
+ * class NoteOwnerCheck implements McpCheckHandler {
+ *   constructor(private readonly notes: NotesService) {}
+ *   check({ auth, phase, arguments: args }: McpAuthContext) {
+ *     return phase === 'list' || this.notes.ownerOf((args as { id: number }).id) === auth.principal.sub;
+ *   }
+ * }
+ * ```
+ */
+export interface McpCheckHandler {
+  check(context: McpAuthContext): boolean | Promise<boolean>;
+}
+
+/** The outcome of evaluating a check. */
+export interface McpCheckOutcome {
+  readonly allowed: boolean;
+  /** True when every failing check was a scope check (so step-up can ask for more scopes). */
+  readonly scopeOnly: boolean;
+  /** Scopes whose absence caused the denial. */
+  readonly requiredScopes: readonly string[];
+  /** Which check denied, for audit logs. */
+  readonly failed?: string;
+  /** A message from `McpAuthorizationError`, sent to the client. */
+  readonly message?: string;
+}
+
+export const MCP_CHECK = Symbol('McpCheck');
+
+/** A built-in check: carries its scopes so challenges and `scopes_supported` can name them. */
+export interface McpBuiltinCheck {
+  readonly [MCP_CHECK]: true;
+  readonly label: string;
+  /** Every scope the check names. */
+  readonly scopes: readonly string[];
+  readonly children?: readonly McpAuthCheck[];
+  evaluate(context: McpAuthContext, run: (check: McpAuthCheck) => Promise<McpCheckOutcome>): Promise<McpCheckOutcome> | McpCheckOutcome;
+}
+
+/** What `auth:` and `@McpAuth()` accept. An array means all of them. */
+export type McpAuthCheck = McpBuiltinCheck | McpCheckFn | Type<McpCheckHandler> | readonly McpAuthCheck[];
+
+export const ALLOW: McpCheckOutcome = Object.freeze({ allowed: true, scopeOnly: false, requiredScopes: [] });
+
+export function isBuiltinCheck(value: unknown): value is McpBuiltinCheck {
+  return typeof value === 'object' && value !== null && (value as McpBuiltinCheck)[MCP_CHECK] === true;
+}
+
+/**
+ * Thrown by a check (or a guard) to deny with a message the client sees, instead of hiding the component.
+ * @example `throw new McpAuthorizationError('Notes can be deleted by their owner only')`
+ */
+export class McpAuthorizationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'McpAuthorizationError';
+  }
+}

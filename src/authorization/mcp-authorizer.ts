@@ -1,0 +1,142 @@
+import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
+import type { McpComponentInfo, McpPhase } from '../execution/mcp-invocation.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import {
+  ALLOW,
+  isBuiltinCheck,
+  McpAuthorizationError,
+  type McpAuthCheck,
+  type McpAuthContext,
+  type McpCheckHandler,
+  type McpCheckOutcome,
+} from './mcp-auth-check.js';
+
+/** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
+export interface McpAuthDecision {
+  readonly sub: string;
+  readonly clientId?: string;
+  readonly component: { readonly kind: McpComponentInfo['kind']; readonly name: string };
+  readonly phase: McpPhase;
+  readonly allowed: boolean;
+  /** The check that denied (absent when allowed). */
+  readonly check?: string;
+}
+
+/** A component's checks compiled at bootstrap: server-wide, then the class's `@McpAuth`, then its own `auth:`. */
+export interface McpCompiledAuthorization {
+  readonly checks: readonly McpAuthCheck[];
+  /** Only built-in checks: the decision depends on (component, scopes, roles, anonymity) alone and may be cached. */
+  readonly pure: boolean;
+}
+
+/**
+ * Evaluates authorization checks: the one predicate behind both what a caller sees in lists and what it may call.
+ * A check that throws `McpAuthorizationError` denies with its message; any other exception is logged with a
+ * correlation id and denies (fail closed).
+ */
+@Injectable()
+export class McpAuthorizer {
+  private readonly logger = new Logger('McpAuthModule');
+  private readonly handlers = new Map<Function, McpCheckHandler>();
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly errors: McpErrorMapper,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
+  ) {}
+
+  compile(classChecks: readonly McpAuthCheck[], componentChecks: readonly McpAuthCheck[], where: string): McpCompiledAuthorization {
+    const checks = [...this.options.authorize, ...classChecks, ...componentChecks];
+    let pure = true;
+    const visit = (check: McpAuthCheck) => {
+      if (Array.isArray(check)) (check as McpAuthCheck[]).forEach(visit);
+      else if (isBuiltinCheck(check)) check.children?.forEach(visit);
+      else if (typeof check === 'function') {
+        pure = false;
+        if (isCheckClass(check)) this.resolveHandler(check as Type<McpCheckHandler>, where);
+      } else throw new Error(McpMessages.invalidCheck(where));
+    };
+    checks.forEach(visit);
+    return { checks, pure };
+  }
+
+  async evaluate(compiled: McpCompiledAuthorization, context: McpAuthContext): Promise<McpCheckOutcome> {
+    const outcome = compiled.checks.length ? await this.run(compiled.checks, context) : ALLOW;
+    this.audit(context, outcome);
+    return outcome;
+  }
+
+  private run = async (check: McpAuthCheck, context: McpAuthContext): Promise<McpCheckOutcome> => {
+    try {
+      if (Array.isArray(check)) return await this.all(check as McpAuthCheck[], context);
+      if (isBuiltinCheck(check)) return await check.evaluate(context, (c) => this.run(c, context));
+      const fn = check as Function;
+      const allowed = isCheckClass(fn)
+        ? await this.handlers.get(fn)!.check(context)
+        : await (fn as (c: McpAuthContext) => boolean | Promise<boolean>)(context);
+      return allowed === true ? ALLOW : { allowed: false, scopeOnly: false, requiredScopes: [], failed: fn.name || 'custom check' };
+    } catch (error) {
+      if (error instanceof McpAuthorizationError) {
+        return { allowed: false, scopeOnly: false, requiredScopes: [], failed: 'McpAuthorizationError', message: error.message };
+      }
+      this.errors.mask(error, `authorization check of ${context.component.handler}`);
+      return { allowed: false, scopeOnly: false, requiredScopes: [], failed: 'check threw' };
+    }
+  };
+
+  private async all(checks: McpAuthCheck[], context: McpAuthContext): Promise<McpCheckOutcome> {
+    let failed: McpCheckOutcome | undefined;
+    const required = new Set<string>();
+    for (const check of checks) {
+      const outcome = await this.run(check, context);
+      if (outcome.allowed) continue;
+      if (outcome.message !== undefined || !outcome.scopeOnly) return outcome;
+      failed ??= outcome;
+      for (const scope of outcome.requiredScopes) required.add(scope);
+    }
+    return failed ? { ...failed, requiredScopes: [...required] } : ALLOW;
+  }
+
+  private resolveHandler(type: Type<McpCheckHandler>, where: string): void {
+    if (this.handlers.has(type)) return;
+    let handler: McpCheckHandler | undefined;
+    try {
+      handler = this.moduleRef.get(type, { strict: false });
+    } catch {
+      handler = undefined;
+    }
+    if (!handler || typeof handler.check !== 'function') throw new Error(McpMessages.checkClassMissing(type.name, where));
+    this.handlers.set(type, handler);
+  }
+
+  /** Records a decision made without evaluating (a cached one applied to a call). */
+  audit(context: McpAuthContext, outcome: McpCheckOutcome): void {
+    const hook = this.options.onAuthDecision;
+    const debug = Logger.isLevelEnabled('debug');
+    if (!hook && !debug) return;
+    const decision: McpAuthDecision = {
+      sub: context.auth.principal.sub,
+      ...(context.auth.clientId !== undefined && { clientId: context.auth.clientId }),
+      component: { kind: context.component.kind, name: context.component.name },
+      phase: context.phase,
+      allowed: outcome.allowed,
+      ...(!outcome.allowed && { check: outcome.failed }),
+    };
+    if (debug) this.logger.debug(JSON.stringify({ event: 'mcp.auth.decision', ...decision }));
+    if (hook) {
+      try {
+        hook(decision);
+      } catch (error) {
+        this.errors.mask(error, 'onAuthDecision hook');
+      }
+    }
+  }
+}
+
+function isCheckClass(fn: Function): boolean {
+  return typeof fn.prototype?.check === 'function';
+}
