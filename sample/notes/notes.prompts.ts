@@ -1,9 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { McpArgs, McpPrompt } from 'nestjs-mcp-auth';
+import { McpArgs, McpAuth, McpPrompt, RequireScopes } from 'nestjs-mcp-auth';
+import { NOTES_READ } from './notes.scopes.js';
 import { SummarizeNoteDto } from './dto/summarize-note.dto.js';
 import { NotesService } from './notes.service.js';
 
 /** Prompt templates the client can offer its user. */
+@McpAuth(RequireScopes(NOTES_READ))
 @Injectable()
 export class NotesPrompts {
   constructor(private readonly notes: NotesService) {}

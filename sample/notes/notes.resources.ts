@@ -1,10 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { McpArgs, McpResource, McpResourceTemplate } from 'nestjs-mcp-auth';
+import { McpArgs, McpAuth, McpResource, McpResourceTemplate, RequireScopes } from 'nestjs-mcp-auth';
+import { NOTES_READ } from './notes.scopes.js';
 import { NoteIdDto } from './dto/note-id.dto.js';
 import type { Note } from './note.js';
 import { NotesService } from './notes.service.js';
 
 /** Notes as resources: the index at a fixed URI, and each note under notes://{id}. */
+// A class-level check applies to every component of the provider.
+@McpAuth(RequireScopes(NOTES_READ))
 @Injectable()
 export class NotesResources {
   constructor(private readonly notes: NotesService) {}

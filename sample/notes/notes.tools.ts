@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { McpArgs, McpContext, McpTool, McpToolError } from 'nestjs-mcp-auth';
+import { McpArgs, McpContext, McpPrincipal, McpTool, McpToolError, RequireRoles, RequireScopes, type McpAuthResult } from 'nestjs-mcp-auth';
 import { CreateNoteDto } from './dto/create-note.dto.js';
 import { ListNotesDto } from './dto/list-notes.dto.js';
 import { NoteIdDto } from './dto/note-id.dto.js';
 import { Note } from './note.js';
 import { NotesService } from './notes.service.js';
+import { NOTES_READ, NOTES_WRITE } from './notes.scopes.js';
 
 /** The notes tools. Arguments are validated against the DTOs before a method runs. */
 @Injectable()
 export class NotesTools {
   constructor(private readonly notes: NotesService) {}
 
-  @McpTool({ name: 'create-note', description: 'Create a note and return it.', outputSchema: Note })
-  create(@McpArgs() args: CreateNoteDto): Note {
+  @McpTool({ name: 'create-note', description: 'Create a note and return it.', outputSchema: Note, auth: RequireScopes(NOTES_WRITE) })
+  create(@McpArgs() args: CreateNoteDto, @McpPrincipal() who: McpAuthResult): Note {
+    // Handlers know who calls: the normalized principal, whatever authenticator produced it.
+    void who.principal.sub;
     // A plain object is returned as structuredContent (checked against outputSchema by clients) and as JSON text.
     return this.notes.create(args.title, args.body, args.tags);
   }
@@ -21,6 +24,7 @@ export class NotesTools {
     name: 'list-notes',
     description: 'List notes, newest first, optionally only those carrying a tag.',
     annotations: { readOnlyHint: true },
+    auth: RequireScopes(NOTES_READ),
   })
   async list(@McpArgs() args: ListNotesDto, @McpContext() ctx: McpContext): Promise<{ total: number; notes: Note[] }> {
     const all = this.notes.all();
@@ -39,6 +43,8 @@ export class NotesTools {
     name: 'delete-note',
     description: 'Delete a note by id.',
     annotations: { destructiveHint: true, idempotentHint: true },
+    // Scopes and roles: callers without both do not even see this tool.
+    auth: [RequireScopes(NOTES_WRITE), RequireRoles('editor')],
   })
   delete(@McpArgs() args: NoteIdDto): string {
     // McpToolError reaches the model as a tool error with this message (not masked), so it can correct itself.
