@@ -21,6 +21,7 @@ import {
 import { MCP_DEFAULTS, resolveMcpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
+import { McpBodyErrors } from './transport/mcp-body-errors.js';
 import { McpHttpHandler } from './transport/mcp-http.handler.js';
 import { McpOriginGuard } from './transport/mcp-origin.guard.js';
 import { McpSessionStore } from './transport/mcp-session.store.js';
@@ -51,6 +52,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpAuthGuard,
     McpProtectedResourceMetadata,
     McpAuthorizer,
+    McpBodyErrors,
   ],
   exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { ValidatorOptions } from 'class-validator';
 import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
@@ -22,6 +23,26 @@ export interface McpHttpOptions {
   allowedOrigins?: string[];
   /** A stateful session unused for this long is closed. Default 30 minutes. */
   sessionIdleTimeoutMs?: number;
+  /**
+   * Host names (optionally `host:port`) requests may address, against DNS rebinding. Default: automatic — a
+   * request that arrives on a loopback address must name `localhost`, `127.0.0.1` or `[::1]`; others pass. Give a
+   * list to enforce it everywhere, or `['*']` to turn the check off.
+   */
+  allowedHosts?: string[];
+  /** Peer addresses of reverse proxies whose `X-Forwarded-Host` is believed. Default none (the header is ignored). */
+  trustedProxies?: string[];
+  /** Larger request bodies get 413. Default 1 MiB. (The framework's own body limit applies first.) */
+  maxBodyBytes?: number;
+  /** Deeper JSON nesting in a request is refused with -32600. Default 64. */
+  maxJsonDepth?: number;
+  /** Larger JSON-RPC batches are refused with -32600. Default 32. */
+  maxBatchSize?: number;
+  /** Open sessions in total; past it `initialize` gets 503. Default 10,000. */
+  maxSessions?: number;
+  /** Open sessions per principal; past it the principal's least recently used session is closed. Default 16. */
+  maxSessionsPerPrincipal?: number;
+  /** Interval of SSE keep-alive comments on open streams. Default 25 s. */
+  keepAliveMs?: number;
 }
 
 /** Options of `McpAuthModule.forRoot()` / `forRootAsync()`. */
@@ -124,6 +145,12 @@ export const MCP_DEFAULTS = {
   mode: 'stateless',
   allowedOrigins: [] as string[],
   sessionIdleTimeoutMs: 30 * 60_000,
+  maxBodyBytes: 1024 * 1024,
+  maxJsonDepth: 64,
+  maxBatchSize: 32,
+  maxSessions: 10_000,
+  maxSessionsPerPrincipal: 16,
+  keepAliveMs: 25_000,
   maskErrorDetails: true,
   validation: { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } satisfies ValidatorOptions,
   maxTokenLength: 8192,
@@ -265,8 +292,34 @@ function resolveHttp(http: McpHttpOptions): Required<McpHttpOptions> {
   if (!Number.isInteger(sessionIdleTimeoutMs) || sessionIdleTimeoutMs < 1000) {
     throw new Error(McpMessages.optionInvalid('http.sessionIdleTimeoutMs', 'an integer of at least 1000', sessionIdleTimeoutMs));
   }
+  const allowedHosts = http.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string' || !/^(\*|[A-Za-z0-9.\-]+|\[[0-9a-fA-F:.]+\])(:\d+)?$/.test(h))) {
+    throw new Error(McpMessages.optionInvalid('http.allowedHosts', 'an array of host names such as "api.example.com" or "*"', allowedHosts));
+  }
+  const trustedProxies = http.trustedProxies ?? [];
+  if (!Array.isArray(trustedProxies) || trustedProxies.some((p) => typeof p !== 'string' || !isIP(p))) {
+    throw new Error(McpMessages.optionInvalid('http.trustedProxies', 'an array of IP addresses', trustedProxies));
+  }
+  const limit = (name: keyof typeof MCP_DEFAULTS & keyof McpHttpOptions, min: number): number => {
+    const value = (http[name] as number | undefined) ?? (MCP_DEFAULTS[name] as number);
+    if (!Number.isInteger(value) || value < min) throw new Error(McpMessages.optionInvalid(`http.${name}`, `an integer of at least ${min}`, value));
+    return value;
+  };
   const normalizedPath = path.length > 1 ? path.replace(/\/+$/, '') : path;
-  return { path: normalizedPath, mode, allowedOrigins: allowedOrigins.map(normalizeOrigin), sessionIdleTimeoutMs };
+  return {
+    path: normalizedPath,
+    mode,
+    allowedOrigins: allowedOrigins.map(normalizeOrigin),
+    sessionIdleTimeoutMs,
+    allowedHosts: allowedHosts.map((h) => h.toLowerCase()),
+    trustedProxies,
+    maxBodyBytes: limit('maxBodyBytes', 1024),
+    maxJsonDepth: limit('maxJsonDepth', 2),
+    maxBatchSize: limit('maxBatchSize', 1),
+    maxSessions: limit('maxSessions', 1),
+    maxSessionsPerPrincipal: limit('maxSessionsPerPrincipal', 1),
+    keepAliveMs: limit('keepAliveMs', 1000),
+  };
 }
 
 function isOriginPattern(value: string): boolean {

@@ -12,6 +12,7 @@ import type { JsonRpcMessage, McpRequestState } from '../protocol/mcp-request-st
 import { McpProtocol } from '../protocol/mcp-protocol.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
+import { exceedsDepth } from './json-depth.js';
 import { writeEvent } from './sse.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -49,13 +50,26 @@ export class McpHttpHandler {
     if (accept !== undefined && !acceptsAny(accept, ['application/json', 'text/event-stream', '*/*', 'application/*'])) {
       return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.notAcceptable('application/json and text/event-stream'));
     }
+    const length = Number(ex.header('content-length') ?? 0);
+    if (length > this.http.maxBodyBytes) {
+      return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
+    }
     let body = await ex.body();
+    if (typeof body === 'string' && Buffer.byteLength(body) > this.http.maxBodyBytes) {
+      return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
+    }
     if (typeof body === 'string') {
       try {
         body = JSON.parse(body);
       } catch {
         return fail(ex, 400, JsonRpcCode.ParseError, McpMessages.parseError());
       }
+    }
+    if (exceedsDepth(body, this.http.maxJsonDepth)) {
+      return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.tooDeep(this.http.maxJsonDepth));
+    }
+    if (Array.isArray(body) && body.length > this.http.maxBatchSize) {
+      return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.batchTooLarge(this.http.maxBatchSize));
     }
     const messages = parseJsonRpcBody(body);
     if (!messages) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.invalidRequest());
@@ -72,6 +86,9 @@ export class McpHttpHandler {
         if (messages.length > 1) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.initializeNotAlone());
         if (ex.header(SESSION_HEADER)) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.initializeWithSession());
         session = this.sessions.create(ownerKey(principal));
+        if (!session) {
+          return ex.sendJson(503, jsonRpcError(JsonRpcCode.ServerError, McpMessages.tooManySessions()), { 'retry-after': '30' });
+        }
       } else {
         session = this.findSession(ex, principal);
         if (!session) return;

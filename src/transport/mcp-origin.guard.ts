@@ -1,28 +1,35 @@
+import type { IncomingMessage } from 'node:http';
 import { ForbiddenException, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { JsonRpcCode } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
-import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js';
 import { jsonRpcError } from '../protocol/json-rpc.js';
+import { effectiveHost, isHostAllowed } from './host.policy.js';
 import { isOriginAllowed } from './origin.policy.js';
 
-/** Refuses (403) a request whose `Origin` is present and not allowed, before anything else runs on the MCP route. */
+/**
+ * The first guard on the MCP route, against DNS rebinding: refuses (403) a request whose `Host` is not allowed, or
+ * whose `Origin` is present and neither same-origin nor on the allow-list.
+ */
 @Injectable()
 export class McpOriginGuard implements CanActivate {
-  private readonly allowed: readonly string[];
+  private readonly http?: Readonly<Required<McpHttpOptions>>;
 
   constructor(@Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions) {
-    this.allowed = options.http ? options.http.allowedOrigins : [];
+    this.http = options.http || undefined;
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
-    const origin = single(request.headers.origin);
-    if (isOriginAllowed(origin, single(request.headers.host), this.allowed)) return true;
+    if (!this.http) return true;
+    const request = context.switchToHttp().getRequest<IncomingMessage | { raw: IncomingMessage }>();
+    const raw = 'raw' in request ? request.raw : request;
+    const host = effectiveHost(raw, this.http.trustedProxies);
+    if (!isHostAllowed(host, raw.socket?.localAddress, this.http.allowedHosts)) {
+      throw new ForbiddenException(jsonRpcError(JsonRpcCode.ServerError, McpMessages.hostNotAllowed()));
+    }
+    const origin = raw.headers.origin;
+    if (isOriginAllowed(Array.isArray(origin) ? origin[0] : origin, host, this.http.allowedOrigins)) return true;
     throw new ForbiddenException(jsonRpcError(JsonRpcCode.ServerError, McpMessages.originNotAllowed()));
   }
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import type { McpLogLevel } from '../execution/mcp-context.js';
 import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -8,7 +8,6 @@ import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import type { JsonRpcMessage, McpSessionState } from '../protocol/mcp-request-state.js';
 import { writeEvent } from './sse.js';
 
-const KEEP_ALIVE_MS = 25_000;
 
 /** A stateful Streamable HTTP session, bound to the principal that opened it. */
 export class McpHttpSession implements McpSessionState {
@@ -24,6 +23,7 @@ export class McpHttpSession implements McpSessionState {
     readonly id: string,
     /** Who opened it: requests from anyone else get 404 (MCP security best practices). */
     readonly ownerKey: string,
+    private readonly keepAliveMs: number,
   ) {}
 
   get hasStream(): boolean {
@@ -32,7 +32,7 @@ export class McpHttpSession implements McpSessionState {
 
   attach(stream: ServerResponse): void {
     this.stream = stream;
-    this.keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), KEEP_ALIVE_MS).unref();
+    this.keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), this.keepAliveMs).unref();
   }
 
   detach(stream: ServerResponse): void {
@@ -57,20 +57,39 @@ export class McpHttpSession implements McpSessionState {
   }
 }
 
-/** Open sessions, their 128-bit random ids, and idle expiry. */
+/**
+ * Open sessions, their 128-bit random ids, idle expiry and limits: past `maxSessionsPerPrincipal` a principal's
+ * least recently used session is closed (its own leak cannot lock it out); past `maxSessions` in total new sessions
+ * are refused (503), since evicting other principals' sessions would let one caller end everyone's.
+ */
 @Injectable()
-export class McpSessionStore implements OnApplicationShutdown {
+export class McpSessionStore implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly sessions = new Map<string, McpHttpSession>();
   private readonly idleMs: number;
+  private readonly maxTotal: number;
+  private readonly maxPerPrincipal: number;
+  private readonly keepAliveMs: number;
   private sweeper?: NodeJS.Timeout;
 
   constructor(@Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions) {
-    this.idleMs = options.http ? options.http.sessionIdleTimeoutMs : Infinity;
+    const http = options.http || undefined;
+    this.idleMs = http?.sessionIdleTimeoutMs ?? Infinity;
+    this.maxTotal = http?.maxSessions ?? Infinity;
+    this.maxPerPrincipal = http?.maxSessionsPerPrincipal ?? Infinity;
+    this.keepAliveMs = http?.keepAliveMs ?? 25_000;
   }
 
-  create(ownerKey: string): McpHttpSession {
+  /** A new session for this principal, or undefined when the server holds as many as it may. */
+  create(ownerKey: string): McpHttpSession | undefined {
+    const owned = [...this.sessions.values()].filter((s) => s.ownerKey === ownerKey);
+    if (owned.length >= this.maxPerPrincipal) {
+      const oldest = owned.reduce((a, b) => (a.lastSeen <= b.lastSeen ? a : b));
+      this.delete(oldest.id);
+    } else if (this.sessions.size >= this.maxTotal) {
+      return undefined;
+    }
     // Ids are server-chosen and unguessable: 128 random bits, visible ASCII (MCP transport spec).
-    const session = new McpHttpSession(randomBytes(16).toString('base64url'), ownerKey);
+    const session = new McpHttpSession(randomBytes(16).toString('base64url'), ownerKey, this.keepAliveMs);
     this.sessions.set(session.id, session);
     this.sweeper ??= setInterval(() => this.sweep(), Math.min(this.idleMs, 60_000)).unref();
     return session;
@@ -98,9 +117,14 @@ export class McpSessionStore implements OnApplicationShutdown {
     return this.sessions.size;
   }
 
-  onApplicationShutdown(): void {
+  /** Ends every session and its event stream before the HTTP server starts waiting for open connections. */
+  beforeApplicationShutdown(): void {
     clearInterval(this.sweeper);
     for (const id of [...this.sessions.keys()]) this.delete(id);
+  }
+
+  onApplicationShutdown(): void {
+    this.beforeApplicationShutdown();
   }
 
   private sweep(): void {

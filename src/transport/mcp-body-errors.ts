@@ -1,0 +1,80 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import { jsonRpcError } from '../protocol/json-rpc.js';
+
+interface FastifyReplyLike {
+  code(status: number): { type(contentType: string): { send(body: string): void } };
+}
+
+interface BodyError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  code?: string;
+}
+
+/**
+ * The framework parses JSON bodies before the MCP route runs, so its errors would reach MCP clients in the
+ * framework's own format. This answers them the JSON-RPC way on the MCP path only: invalid JSON → 400 -32700,
+ * an oversized body → 413. Other routes keep the app's handling (and its exception filters).
+ */
+@Injectable()
+export class McpBodyErrors implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
+  ) {}
+
+  /**
+   * Nest installs its error handler after module init (`setErrorHandler`); wrap the handler it passes so body
+   * errors on the MCP path are answered here and everything else still goes to Nest. Patched on this app's
+   * adapter instance only.
+   */
+  onModuleInit(): void {
+    const adapter = this.adapterHost?.httpAdapter as
+      | { getType(): string; setErrorHandler(handler: Function, prefix?: string): unknown }
+      | undefined;
+    if (!adapter || !this.options.http || typeof adapter.setErrorHandler !== 'function') return;
+    const install = adapter.setErrorHandler.bind(adapter);
+    const express = adapter.getType() === 'express';
+    adapter.setErrorHandler = (handler: Function, prefix?: string) =>
+      install(
+        express
+          ? (error: BodyError, request: IncomingMessage, response: ServerResponse, next: unknown) => {
+              const answer = this.reply(error, request);
+              if (!answer || response.headersSent) return handler(error, request, response, next);
+              response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+            }
+          : function (this: unknown, error: BodyError, request: { raw: IncomingMessage }, reply: FastifyReplyLike) {
+              const answer = bridge.reply(error, request.raw);
+              if (!answer) return handler.call(this, error, request, reply);
+              reply.code(answer.status).type('application/json').send(JSON.stringify(answer.body));
+            },
+        prefix,
+      );
+    const bridge = this;
+  }
+
+  private reply(error: BodyError, request: IncomingMessage): { status: number; body: unknown } | undefined {
+    if (!this.options.http || request.method !== 'POST' || !isMcpPath(request.url, this.options.http.path)) return undefined;
+    const status = error?.status ?? error?.statusCode;
+    if (error?.type === 'entity.parse.failed' || error?.code === 'FST_ERR_CTP_INVALID_JSON' || error?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && error instanceof SyntaxError)) {
+      return { status: 400, body: jsonRpcError(JsonRpcCode.ParseError, McpMessages.parseError()) };
+    }
+    if (error?.type === 'entity.too.large' || error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
+      return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.options.http.maxBodyBytes)) };
+    }
+    return undefined;
+  }
+}
+
+/** Whether a URL addresses the MCP route (under any global prefix or version segment). */
+function isMcpPath(url: string | undefined, path: string): boolean {
+  const pathname = (url ?? '').split('?')[0];
+  return pathname === path || pathname.endsWith(path);
+}
