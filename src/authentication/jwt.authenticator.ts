@@ -140,6 +140,8 @@ class JwtAuthenticator implements McpAuthenticator {
         this.logger.debug(`JWT refused: ${(error as { code?: string }).code ?? (error as Error).name}`);
         throw new McpAuthError('invalid_token');
       }
+      // Tokens must expire (jose enforces it through requiredClaims; JwtService verifiers do not).
+      if (typeof payload.exp !== 'number') throw new McpAuthError('invalid_token');
       // An `iat` in the future is a token minted by a skewed or hostile clock (jose checks only its type).
       if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.clockTolerance) {
         throw new McpAuthError('invalid_token');
@@ -197,25 +199,42 @@ function checkJwtOptions(options: McpJwtOptions): string[] {
 function verifierFor(options: McpJwtOptions): Verify {
   if (options.jwksUri !== undefined) {
     const jwks = new JwksCache(new URL(options.jwksUri), options.jwks);
-    return async (token, o) => (await jwtVerify(token, jwks.getKey, o)).payload;
+    return async (token, o) => {
+      try {
+        return (await jwtVerify(token, jwks.getKey, o)).payload;
+      } catch (error) {
+        // A token without `kid` while the set holds several keys (during a rotation): try each candidate.
+        if ((error as { code?: string }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error;
+        return verifyWithAny(token, error as unknown as AsyncIterable<CryptoKeyLike>, o);
+      }
+    };
   }
   if (options.secret !== undefined) {
     const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
     return async (token, o) => (await jwtVerify(token, secret, o)).payload;
   }
   const keys: KeyObject[] = ([] as Array<string | object>).concat(options.publicKey!).map(toPublicKey);
-  return async (token, o) => {
-    let last: unknown;
-    for (const key of keys) {
-      try {
-        return (await jwtVerify(token, key, o)).payload;
-      } catch (error) {
-        last = error;
-        if ((error as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
-      }
+  return (token, o) => verifyWithAny(token, keys, o);
+}
+
+type CryptoKeyLike = Parameters<typeof jwtVerify>[1] & object;
+
+/** Verifies with the first key whose signature matches; any other failure ends the search. */
+async function verifyWithAny(
+  token: string,
+  keys: Iterable<CryptoKeyLike> | AsyncIterable<CryptoKeyLike>,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
+  let last: unknown = new McpAuthError('invalid_token');
+  for await (const key of keys) {
+    try {
+      return (await jwtVerify(token, key as never, options)).payload;
+    } catch (error) {
+      last = error;
+      if ((error as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
     }
-    throw last;
-  };
+  }
+  throw last;
 }
 
 function toPublicKey(key: string | object): KeyObject {

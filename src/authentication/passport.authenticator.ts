@@ -47,7 +47,9 @@ export function McpFromRequestUser(map: (user: any) => McpAuthResultInit = defau
     kind: 'passport',
     create: () => ({
       authenticate(request: McpAuthRequest): McpAuthResult | null {
-        const user = (request.raw as { user?: unknown } | undefined)?.user;
+        // Under Fastify, Nest middleware sees the raw Node request: `user` may sit on `request.raw`.
+        const raw = request.raw as { user?: unknown; raw?: { user?: unknown } } | undefined;
+        const user = raw?.user ?? raw?.raw?.user;
         return user ? mapUser(map, user) : null;
       },
     }),
@@ -68,7 +70,7 @@ class PassportAuthenticator implements McpAuthenticator {
     for (const strategy of this.strategies) {
       const user = await new Promise<unknown>((resolve, reject) => {
         const done: AuthenticateCallback = (error, found) => (error ? reject(error) : resolve(found || undefined));
-        this.passport.authenticate(strategy, { session: false }, done)(request.raw, request.response, (error) =>
+        this.passport.authenticate(strategy, { session: false }, done)(headerOnly(request.raw), request.response, (error) =>
           error ? reject(error) : resolve(undefined),
         );
       }).catch((error: unknown) => {
@@ -80,6 +82,14 @@ class PassportAuthenticator implements McpAuthenticator {
     }
     return null;
   }
+}
+
+/**
+ * The request as strategies see it: tokens only in headers (MCP authorization spec), so strategies that also read
+ * `access_token` from the query string or the body (passport-http-bearer does) cannot find one there.
+ */
+function headerOnly(raw: unknown): unknown {
+  return Object.create(raw as object, { query: { value: {} }, body: { value: {} } });
 }
 
 function mapUser(map: (user: any) => McpAuthResultInit, user: unknown): McpAuthResult {
