@@ -54,7 +54,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpAuthorizer,
     McpBodyErrors,
   ],
-  exports: [MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
+  exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })
 export class McpAuthModule extends McpAuthConfigurableModule {
   static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {

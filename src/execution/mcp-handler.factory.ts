@@ -5,12 +5,15 @@ import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/cor
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
 import { MCP_CONTEXT_TYPE, MCP_NO_PARAMS_METADATA } from '../mcp-auth.constants.js';
+import { McpAccessDenied } from '../authorization/mcp-authorization.guard.js';
+import { createFilterRunner } from './mcp-exception-filters.js';
 import type { McpInvocation } from './mcp-invocation.js';
 
 /** Runs a component's method through Nest's pipeline for one invocation. */
 export type McpHandlerInvoker = (invocation: McpInvocation) => Promise<unknown>;
 
-const PIPELINE = { guards: true, interceptors: true, filters: true } as const;
+// Filters are applied by the module (component filters only: see mcp-exception-filters.ts).
+const PIPELINE = { guards: true, interceptors: true, filters: false } as const;
 const GUARDS_ONLY = { guards: true, interceptors: false, filters: false } as const;
 
 /** What a list-phase probe returns once every guard has passed. */
@@ -89,6 +92,29 @@ export class McpHandlerFactory {
   }
 
   private wrap(
+    instance: Record<string, (...args: unknown[]) => unknown>,
+    methodName: string,
+    probe: boolean,
+    contextId?: ReturnType<typeof ContextIdFactory.create>,
+    inquirerId?: string,
+  ): (...args: unknown[]) => Promise<unknown> {
+    const handler = this.pipeline(instance, methodName, probe, contextId, inquirerId);
+    const filters = probe ? undefined : createFilterRunner(this.moduleRef, instance.constructor, instance[methodName]);
+    if (!filters) return handler;
+    return async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        // A denial is the module's answer (hidden = missing), never a filter's to turn into a result.
+        if (error instanceof McpAccessDenied) throw error;
+        const handled = await filters(error, args);
+        if (handled) return handled.value;
+        throw error;
+      }
+    };
+  }
+
+  private pipeline(
     instance: Record<string, (...args: unknown[]) => unknown>,
     methodName: string,
     probe: boolean,
