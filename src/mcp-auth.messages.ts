@@ -33,6 +33,8 @@ export const McpMessages = {
     `McpAuthModule: the authenticator class ${name} could not be resolved; add it to the providers of a module the app imports.`,
   stdioNoPrincipal: (envName: string) =>
     `runMcpStdio: no credentials for stdio. Set the ${envName} environment variable to an access token (verified by the configured authenticators), set stdio.principal in the McpAuthModule options, or allowAnonymous: true.`,
+  stdioTokenUnverifiable: (envName: string) =>
+    `runMcpStdio: ${envName} holds a token but no authenticator is configured to verify it. Configure authenticate: [...] or unset ${envName}.`,
   stdioTokenRefused: (envName: string) => `runMcpStdio: the token in ${envName} was refused by the configured authenticators.`,
   unauthorized: () => 'Unauthorized: authentication is required',
   invalidToken: () => 'Unauthorized: the access token is invalid or expired',
@@ -51,7 +53,8 @@ export const McpMessages = {
   internalError: (correlationId: string) => `Internal error (reference: ${correlationId})`,
   originNotAllowed: () => 'Forbidden: the Origin of this request is not allowed',
   hostNotAllowed: () => 'Forbidden: the Host of this request is not allowed',
-  bodyTooLarge: (limit: number) => `Payload Too Large: the body exceeds ${limit} bytes`,
+  bodyTooLarge: (limit?: number) =>
+    limit === undefined ? 'Payload Too Large: the body exceeds the size limit' : `Payload Too Large: the body exceeds ${limit} bytes`,
   tooDeep: (limit: number) => `Invalid Request: JSON nested deeper than ${limit} levels`,
   batchTooLarge: (limit: number) => `Invalid Request: a batch may hold at most ${limit} messages`,
   tooManySessions: () => 'Service Unavailable: too many open sessions, retry later',

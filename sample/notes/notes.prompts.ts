@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { McpArgs, McpAuth, McpPrompt, RequireScopes } from 'nestjs-mcp-auth';
 import { NOTES_READ } from './notes.scopes.js';
 import { SummarizeNoteDto } from './dto/summarize-note.dto.js';
@@ -13,7 +13,7 @@ export class NotesPrompts {
   @McpPrompt({ name: 'summarize-note', description: 'Ask the model to summarize one note.' })
   summarize(@McpArgs() args: SummarizeNoteDto): string {
     const note = this.notes.find(args.id);
-    if (!note) throw new NotFoundException(`Note ${args.id} does not exist.`);
+    if (!note) throw new BadRequestException(`Note ${args.id} does not exist.`);
     const ask = args.style === 'detailed' ? 'a detailed summary, key points as a list,' : 'a one-sentence summary';
     // A string becomes one user message.
     return `Write ${ask} of this note.\n\nTitle: ${note.title}\n\n${note.body}`;

@@ -30,7 +30,7 @@ export class NotesResources {
   })
   read(@McpArgs() args: NoteIdDto): Note {
     const note = this.notes.find(args.id);
-    // A 4xx HttpException is client-safe: its message reaches the client as a JSON-RPC error.
+    // NotFoundException answers like an unknown resource: -32002 "Resource not found: <uri>".
     if (!note) throw new NotFoundException(`Note ${args.id} does not exist.`);
     return note;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { McpRegistry } from '../discovery/mcp.registry.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -24,6 +24,12 @@ export class McpProtectedResourceMetadata implements OnModuleInit {
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter;
     if (!adapter || !this.options.http || !this.options.resource) return;
+    if (this.options.authenticate.length && !this.options.authorizationServers.length) {
+      // RFC 9728 / MCP: clients need an authorization server to obtain tokens (static and custom ones name none).
+      new Logger('McpAuthModule').warn(
+        'The protected resource metadata lists no authorization_servers: set "authorizationServers" so OAuth clients can find where to get tokens.',
+      );
+    }
     const pathForm = new URL(this.options.resourceMetadataUrl!).pathname;
     const paths = pathForm === WELL_KNOWN ? [WELL_KNOWN] : [pathForm, WELL_KNOWN];
     for (const path of paths) {

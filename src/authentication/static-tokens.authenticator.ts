@@ -22,7 +22,10 @@ export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticat
     throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'an object of token → { principal: { sub } }', options?.tokens));
   }
   const entries = Object.entries(options.tokens).map(([token, init]) => {
-    if (!token.trim()) throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'non-empty token strings', token));
+    // RFC 6750 b64token: anything else could never arrive in an Authorization: Bearer header.
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
+      throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'tokens of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /)', '(a token with other characters)'));
+    }
     return { digest: digest(token), result: toAuthResult(init, 'static') };
   });
   return {

@@ -19,17 +19,19 @@ export const mcpArgsFactory = (property: string | undefined, ctx: ExecutionConte
 export const McpArgs = createParamDecorator(mcpArgsFactory);
 
 /**
- * The normalized principal of the caller, or one of its fields (`@McpPrincipal('clientId')`). Also works on the
+ * The normalized principal of the caller, or one of its fields (`@McpPrincipal('sub')`, `@McpPrincipal('scopes')`). Also works on the
  * app's own HTTP routes guarded by `McpAuthGuard`.
  * @example `@McpPrincipal() who: McpAuthResult<MyClaims>`
  */
 export const McpPrincipal = createParamDecorator(
-  (field: keyof McpAuthResult | undefined, ctx: ExecutionContext): unknown => {
+  (field: keyof McpAuthResult | 'sub' | undefined, ctx: ExecutionContext): unknown => {
     const principal =
       ctx.getType<string>() === MCP_CONTEXT_TYPE
         ? invocationOf(ctx)?.principal
         : getMcpAuthResult(ctx.switchToHttp().getRequest());
-    return field === undefined ? principal : principal?.[field];
+    if (field === undefined) return principal;
+    // 'sub' is the subject itself, the field asked for most.
+    return field === 'sub' ? principal?.principal.sub : principal?.[field];
   },
 );
 

@@ -7,7 +7,7 @@ import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creato
 import { MCP_CONTEXT_TYPE, MCP_NO_PARAMS_METADATA } from '../mcp-auth.constants.js';
 import { McpAccessDenied } from '../authorization/mcp-authorization.guard.js';
 import { createFilterRunner } from './mcp-exception-filters.js';
-import type { McpInvocation } from './mcp-invocation.js';
+import type { McpInvocation, McpInvocationState } from './mcp-invocation.js';
 
 /** Runs a component's method through Nest's pipeline for one invocation. */
 export type McpHandlerInvoker = (invocation: McpInvocation) => Promise<unknown>;
@@ -105,8 +105,9 @@ export class McpHandlerFactory {
       try {
         return await handler(...args);
       } catch (error) {
-        // A denial is the module's answer (hidden = missing), never a filter's to turn into a result.
-        if (error instanceof McpAccessDenied) throw error;
+        // A denial (anything thrown before every guard passed) is the module's to answer (hidden = missing),
+        // never a filter's to turn into a result.
+        if (error instanceof McpAccessDenied || !(args[2] as McpInvocationState | undefined)?.guardsPassed) throw error;
         const handled = await filters(error, args);
         if (handled) return handled.value;
         throw error;

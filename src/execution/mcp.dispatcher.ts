@@ -178,7 +178,10 @@ export class McpDispatcher {
       return passed === MCP_PROBE_PASSED ? { allowed: true, scopeOnly: false, requiredScopes: [] } : HIDDEN;
     } catch (error) {
       // A guard that denies or throws while listing hides the component; it never fails the whole list.
-      return error instanceof McpAccessDenied ? error.outcome : HIDDEN;
+      if (error instanceof McpAccessDenied) return error.outcome;
+      if (error instanceof McpAuthorizationError) return { ...HIDDEN, message: error.message };
+      if (!(error instanceof HttpException)) this.errors.mask(error, `guard of ${component.info.handler} while listing`);
+      return HIDDEN;
     }
   }
 
@@ -190,7 +193,7 @@ export class McpDispatcher {
     if (cached) return cached;
     const visible: unknown[] = [];
     for (const component of components) {
-      if ((await this.visible(component, context)).allowed) visible.push(component.descriptor);
+      if (this.listed(component, await this.visible(component, context))) visible.push(component.descriptor);
     }
     const result = { [LIST_KEY[family]]: visible };
     if (cacheKey) {
@@ -205,10 +208,19 @@ export class McpDispatcher {
     for (const family of ['tools', 'resources', 'resourceTemplates', 'prompts'] as Family[]) {
       out[family] = new Set();
       for (const component of this.registry[family].values()) {
-        if ((await this.visible(component, context)).allowed) out[family].add(component.info.name);
+        if (this.listed(component, await this.visible(component, context))) out[family].add(component.info.name);
       }
     }
     return out;
+  }
+
+  /**
+   * Listed when allowed, and also when only scopes are missing on a component that answers with a step-up
+   * challenge: a client must know the tool to be told which scopes it needs.
+   */
+  private listed(component: McpComponent, outcome: McpCheckOutcome): boolean {
+    if (outcome.allowed) return true;
+    return (component.onDenied ?? this.options.onDenied) === 'challenge' && outcome.scopeOnly && outcome.requiredScopes.length > 0;
   }
 
   /** Pure: only built-in checks and no guards of the app's: the decision depends on the principal's shape alone. */

@@ -6,7 +6,8 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** The host a request addressed: `X-Forwarded-Host` only when the peer is a trusted proxy, else `Host`. */
 export function effectiveHost(raw: IncomingMessage, trustedProxies: readonly string[]): string | undefined {
   const forwarded = raw.headers['x-forwarded-host'];
-  if (forwarded !== undefined && trustedProxies.length && trustedProxies.includes(raw.socket?.remoteAddress ?? '')) {
+  const peer = (raw.socket?.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  if (forwarded !== undefined && trustedProxies.length && trustedProxies.includes(peer)) {
     return (Array.isArray(forwarded) ? forwarded[0] : forwarded).split(',')[0].trim();
   }
   return raw.headers.host;

@@ -67,7 +67,8 @@ export class McpBodyErrors implements OnModuleInit {
       return { status: 400, body: jsonRpcError(JsonRpcCode.ParseError, McpMessages.parseError()) };
     }
     if (error?.type === 'entity.too.large' || error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
-      return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.options.http.maxBodyBytes)) };
+      // The framework's own limit (Express: 100 kB unless raised) may be lower than maxBodyBytes: name neither.
+      return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge()) };
     }
     return undefined;
   }

@@ -39,6 +39,7 @@ async function stdioPrincipal(app: INestApplicationContext, env: Record<string, 
   const options = app.get<McpResolvedOptions>(MCP_RESOLVED_OPTIONS, { strict: false });
   const token = env[options.stdio.tokenEnv];
   if (token) {
+    if (!options.authenticate.length) throw new Error(McpMessages.stdioTokenUnverifiable(options.stdio.tokenEnv));
     const authentication = app.get(McpAuthenticationService, { strict: false });
     try {
       return await authentication.authenticate({

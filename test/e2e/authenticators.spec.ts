@@ -214,6 +214,13 @@ describe('startup refuses unsafe or incomplete authentication setups', () => {
     }
   });
 
+  it('static tokens with characters a Bearer header cannot carry are refused at startup', () => {
+    assert.throws(
+      () => McpStaticTokens({ tokens: { 'has space': { principal: { sub: 'x' } } } }),
+      (error: Error) => error.message.startsWith('McpAuthModule: option "McpStaticTokens tokens" must be tokens of RFC 6750 b64token characters'),
+    );
+  });
+
   it('authenticators without "resource" are refused', () =>
     rejects({ mcp: { resource: undefined, authenticate: [STATIC] } }, McpMessages.resourceRequired()));
 

@@ -16,18 +16,19 @@ const CLIENTS = [
 // Roles come from the claims mapping: the writer is an editor.
 const roles = (claims: Record<string, unknown>) => (claims.client_id === 'agent-writer' ? ['editor'] : []);
 
-const ALWAYS = ['enable-admin', 'reset-view', 'throttled', 'flaky'.replace('flaky', '')].filter(Boolean);
+const ALWAYS = ['enable-admin', 'reset-view', 'throttled', 'whoami'];
 
 /** Exactly what each principal may see, per family. */
 const EXPECTED: Record<string, { tools: string[]; resources: string[]; templates: string[]; prompts: string[] }> = {
   'agent-reader': {
-    tools: ['read-notes', ...ALWAYS],
+    // export-notes answers with a step-up challenge, so it stays listed for callers who lack only its scope
+    tools: ['read-notes', 'export-notes', ...ALWAYS],
     resources: ['notes://public'],
     templates: ['notes://by-id/{id}'],
     prompts: ['hello'],
   },
   'agent-writer': {
-    tools: ['read-notes', 'write-note', 'delete-note', 'async-check', 'trusted', ...ALWAYS],
+    tools: ['read-notes', 'write-note', 'export-notes', 'delete-note', 'filtered-delete', 'async-check', 'trusted', ...ALWAYS],
     resources: ['notes://public'],
     templates: ['notes://by-id/{id}'],
     prompts: ['summarize', 'hello'],
@@ -144,6 +145,18 @@ for (const adapter of ADAPTERS) {
       assert.deepEqual(blocked.error, { code: -32602, message: 'Unknown tool: delete-note' });
       const flaky = await json(await call('agent-writer', 'flaky'));
       assert.deepEqual(flaky.error, { code: -32602, message: 'Unknown tool: flaky' }, 'a guard that throws while listing hides');
+    });
+
+    it('a catch-all exception filter handles handler errors but never turns a denial into a result', async () => {
+      const handlerError = await json(await call('agent-writer', 'filtered-delete', { id: 1 }));
+      assert.equal(handlerError.result.content[0].text, 'filtered');
+      const denied = await json(await call('agent-writer', 'filtered-delete', { id: 2 }));
+      assert.deepEqual(denied.error, { code: -32602, message: 'Unknown tool: filtered-delete' });
+    });
+
+    it('@McpPrincipal("sub") injects the subject', async () => {
+      const result = await json(await call('agent-reader', 'whoami'));
+      assert.equal(result.result.content[0].text, 'agent-reader');
     });
 
     it('step-up: a scope-only denial on an opted-in tool answers 403 insufficient_scope with granted ∪ required', async () => {

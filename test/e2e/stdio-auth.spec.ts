@@ -109,6 +109,14 @@ describe('stdio authentication (in process)', () => {
     );
   });
 
+  it('a token in the environment with no authenticator to verify it refuses to start (never silently anonymous)', async () => {
+    const app = await context({ authenticate: [], allowAnonymous: true });
+    await assert.rejects(
+      runMcpStdio(app, { stdin: new PassThrough(), stdout: new PassThrough(), env: { MCP_ACCESS_TOKEN: 'stdio-token' }, closeAppOnExit: false }),
+      (error: Error) => (assert.equal(error.message, McpMessages.stdioTokenUnverifiable('MCP_ACCESS_TOKEN')), true),
+    );
+  });
+
   it('a custom tokenEnv is the variable read and named in the error', async () => {
     const app = await context({ authenticate: [STATIC], stdio: { tokenEnv: 'NOTES_TOKEN' } });
     await assert.rejects(
