@@ -55,6 +55,8 @@ export const McpMessages = {
   hostNotAllowed: () => 'Forbidden: the Host of this request is not allowed',
   bodyTooLarge: (limit?: number) =>
     limit === undefined ? 'Payload Too Large: the body exceeds the size limit' : `Payload Too Large: the body exceeds ${limit} bytes`,
+  bodyRefused: (status: number) =>
+    status === 415 ? 'Unsupported Media Type: Content-Type must be application/json' : 'Bad Request: the body could not be read',
   tooDeep: (limit: number) => `Invalid Request: JSON nested deeper than ${limit} levels`,
   batchTooLarge: (limit: number) => `Invalid Request: a batch may hold at most ${limit} messages`,
   tooManySessions: () => 'Service Unavailable: too many open sessions, retry later',

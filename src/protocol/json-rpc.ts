@@ -1,23 +1,34 @@
-import {
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  JSONRPCMessageSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcMessage } from './mcp-request-state.js';
 
 export const SUPPORTED_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
 
-export const isRequest = (message: JsonRpcMessage): boolean => isJSONRPCRequest(message);
-export const isNotification = (message: JsonRpcMessage): boolean => isJSONRPCNotification(message);
+type Message = Record<string, unknown>;
+
+const isId = (id: unknown) => typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
+const isObject = (value: unknown): value is Message => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+export const isRequest = (message: JsonRpcMessage): boolean => typeof message.method === 'string' && 'id' in message;
+export const isNotification = (message: JsonRpcMessage): boolean => typeof message.method === 'string' && !('id' in message);
+
+/**
+ * JSON-RPC 2.0 shape of one message: a request (method + id), a notification (method, no id) or a response
+ * (id + result or error). Plain field checks: this runs on every request, so no schema library.
+ */
+function isMessage(value: unknown): value is JsonRpcMessage {
+  if (!isObject(value) || value.jsonrpc !== '2.0') return false;
+  if (value.params !== undefined && !isObject(value.params)) return false;
+  if (typeof value.method === 'string') return !('id' in value) || isId(value.id);
+  if (!isId(value.id)) return false;
+  if ('result' in value) return isObject(value.result) && !('error' in value);
+  return isObject(value.error) && typeof value.error.code === 'number' && typeof value.error.message === 'string';
+}
 
 /** Validates a parsed body as one JSON-RPC message or a non-empty batch; undefined when it is neither. */
 export function parseJsonRpcBody(body: unknown): JsonRpcMessage[] | undefined {
   const items = Array.isArray(body) ? body : [body];
   if (items.length === 0) return undefined;
-  for (const item of items) {
-    if (!JSONRPCMessageSchema.safeParse(item).success) return undefined;
-  }
+  for (const item of items) if (!isMessage(item)) return undefined;
   return items as JsonRpcMessage[];
 }
 

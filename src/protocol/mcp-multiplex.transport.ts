@@ -2,10 +2,17 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
+interface DirectState {
+  controller?: AbortController;
+  cancelled?: string;
+}
+
 interface Inflight {
   readonly state: McpRequestState;
   readonly done: (response: JsonRpcMessage | undefined) => void;
   readonly notify?: (message: JsonRpcMessage) => void;
+  /** Requests answered by the direct router: aborted here rather than through the SDK. */
+  direct?: DirectState;
 }
 
 export interface McpDispatched {
@@ -15,15 +22,25 @@ export interface McpDispatched {
   readonly response: Promise<JsonRpcMessage | undefined>;
 }
 
+/** Answers the hot methods without the SDK `Server` (see McpProtocol); undefined leaves a request to the SDK. */
+export type McpDirectRouter = (
+  message: JsonRpcMessage,
+  state: McpRequestState,
+  notify: ((message: JsonRpcMessage) => void) | undefined,
+  signal: () => AbortSignal,
+) => Promise<JsonRpcMessage> | undefined;
+
 /**
  * Feeds requests from many HTTP exchanges into one long-lived SDK `Server` (built once at bootstrap rather
  * than per request). Each request gets a unique internal id; responses and request-related notifications are
- * routed back to the exchange that sent it, with the client's own id restored.
+ * routed back to the exchange that sent it, with the client's own id restored. Methods the direct router knows
+ * skip the SDK's per-request work entirely.
  */
 export class McpMultiplexTransport implements Transport {
   onmessage?: Transport['onmessage'];
   onclose?: () => void;
   onerror?: (error: Error) => void;
+  router?: McpDirectRouter;
 
   private nextId = 0;
   private readonly inflight = new Map<number, Inflight>();
@@ -31,8 +48,12 @@ export class McpMultiplexTransport implements Transport {
   async start(): Promise<void> {}
 
   async close(): Promise<void> {
-    for (const [id] of this.inflight) this.cancel(id, 'server shutting down');
+    this.cancelAll('server shutting down');
     this.onclose?.();
+  }
+
+  cancelAll(reason: string): void {
+    for (const id of [...this.inflight.keys()]) this.cancel(id, reason);
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
@@ -51,10 +72,31 @@ export class McpMultiplexTransport implements Transport {
 
   dispatch(message: JsonRpcMessage, state: McpRequestState, notify?: (message: JsonRpcMessage) => void): McpDispatched {
     const internalId = ++this.nextId;
+    let entry!: Inflight;
     const response = new Promise<JsonRpcMessage | undefined>((done) => {
-      this.inflight.set(internalId, { state, done, notify });
+      entry = { state, done, notify };
     });
-    this.onmessage?.({ ...message, id: internalId } as JSONRPCMessage);
+    this.inflight.set(internalId, entry);
+    // The abort signal is made only when a handler asks for it (most never do).
+    const direct: DirectState = {};
+    const signal = () => {
+      if (!direct.controller) {
+        direct.controller = new AbortController();
+        if (direct.cancelled !== undefined) direct.controller.abort(direct.cancelled);
+      }
+      return direct.controller.signal;
+    };
+    const routed = this.router?.(message, state, notify, signal);
+    if (routed) {
+      entry.direct = direct;
+      void routed.then((reply) => {
+        if (this.inflight.get(internalId) !== entry) return; // cancelled meanwhile
+        this.inflight.delete(internalId);
+        entry.done(reply);
+      });
+    } else {
+      this.onmessage?.({ ...message, id: internalId } as JSONRPCMessage);
+    }
     return { internalId, response };
   }
 
@@ -72,7 +114,11 @@ export class McpMultiplexTransport implements Transport {
     const entry = this.inflight.get(internalId);
     if (!entry) return;
     this.inflight.delete(internalId);
-    this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internalId, reason } });
+    if (entry.direct) {
+      entry.direct.cancelled = reason;
+      entry.direct.controller?.abort(reason);
+    }
+    else this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internalId, reason } });
     entry.done(undefined);
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
@@ -10,6 +10,8 @@ import {
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
   SetLevelRequestSchema,
+  InitializeRequestSchema,
+  isJSONRPCRequest,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -27,6 +29,27 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type StateResolver = (extra: Extra) => McpRequestState | undefined;
 
 const rank = (level: McpLogLevel) => MCP_LOG_LEVELS.indexOf(level);
+
+const SHUTDOWN_GRACE_MS = 2_000;
+
+/** Methods the SDK Server answers itself, with the schemas it parses their params with. */
+const SDK_PARSED = new Map<string, { safeParse(value: unknown): { success: boolean } }>([
+  ['initialize', InitializeRequestSchema],
+  ['logging/setLevel', SetLevelRequestSchema],
+]);
+
+/** Request parameters the SDK's schemas would refuse are refused the same way (-32602). */
+function str(value: unknown): string {
+  if (typeof value !== 'string') throw new McpProtocolError(JsonRpcCode.InvalidParams, 'Invalid params');
+  return value;
+}
+function record(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new McpProtocolError(JsonRpcCode.InvalidParams, 'Invalid params');
+  }
+  return value as Record<string, unknown>;
+}
 
 /** The `McpContext` handlers receive, backed by the SDK's per-request extra. */
 class RequestContext implements McpContext {
@@ -67,10 +90,11 @@ class RequestContext implements McpContext {
   }
   async reportProgress(progress: number, total?: number, message?: string): Promise<void> {
     const progressToken = this.extra._meta?.progressToken;
-    if (progressToken === undefined) return;
+    if (typeof progressToken !== 'string' && !Number.isSafeInteger(progressToken)) return;
+    const token = progressToken as string | number;
     await this.extra.sendNotification({
       method: 'notifications/progress',
-      params: { progressToken, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+      params: { progressToken: token, progress, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
     });
   }
   async log(level: McpLogLevel, data: unknown, logger?: string): Promise<void> {
@@ -86,7 +110,7 @@ class RequestContext implements McpContext {
  * gets a server of its own from `createServer`.
  */
 @Injectable()
-export class McpProtocol implements OnApplicationBootstrap, OnApplicationShutdown {
+export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly transport = new McpMultiplexTransport();
   private server?: Server;
 
@@ -100,10 +124,86 @@ export class McpProtocol implements OnApplicationBootstrap, OnApplicationShutdow
   async onApplicationBootstrap(): Promise<void> {
     this.server = this.createServer((extra) => this.transport.stateOf(extra.requestId));
     await this.server.connect(this.transport);
+    this.transport.router = this.directRouter();
+  }
+
+  /**
+   * The hot methods (lists, call, read, get, ping) answered straight from the dispatcher on the HTTP path. Measured
+   * here, the SDK's per-request work around them (zod parsing of each message and result, an AbortController per
+   * request) cost about as much as everything else the module does; the SDK Server still negotiates `initialize`
+   * and answers every other method, and serves stdio whole. Same handlers, same errors.
+   */
+  private directRouter() {
+    const d = this.dispatcher;
+    const { tools, resources, resourceTemplates, prompts } = this.registry;
+    const routes = new Map<string, (params: Record<string, unknown>, context: McpContext) => unknown>();
+    routes.set('ping', () => ({}));
+    if (tools.size) {
+      routes.set('tools/list', (_p, c) => d.listTools(c));
+      routes.set('tools/call', (p, c) => d.callTool(str(p.name), record(p.arguments), c));
+    }
+    if (resources.size || resourceTemplates.size) {
+      routes.set('resources/list', (_p, c) => d.listResources(c));
+      routes.set('resources/templates/list', (_p, c) => d.listResourceTemplates(c));
+      routes.set('resources/read', (p, c) => d.readResource(str(p.uri), c));
+    }
+    if (prompts.size) {
+      routes.set('prompts/list', (_p, c) => d.listPrompts(c));
+      routes.set('prompts/get', (p, c) => d.getPrompt(str(p.name), record(p.arguments), c));
+    }
+    return (message: JsonRpcMessage, state: McpRequestState, notify: ((m: JsonRpcMessage) => void) | undefined, signal: () => AbortSignal) => {
+      const route = routes.get(message.method as string);
+      if (!route) return this.screenForSdk(message);
+      const params = (message.params ?? {}) as Record<string, unknown>;
+      const extra = {
+        requestId: message.id as string | number,
+        _meta: params._meta as Extra['_meta'],
+        get signal() {
+          return signal();
+        },
+        sendNotification: async (note: Record<string, unknown>) => notify?.({ jsonrpc: '2.0', ...note } as JsonRpcMessage),
+      } as unknown as Extra;
+      const id = message.id as string | number;
+      return (async (): Promise<JsonRpcMessage> => {
+        try {
+          const result = await route(params, new RequestContext(state, extra, d));
+          return { jsonrpc: '2.0', id, result } as JsonRpcMessage;
+        } catch (error) {
+          const known = error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, String(message.method)));
+          return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;
+        }
+      })();
+    };
+  }
+
+  /**
+   * Shutdown: in-flight requests get a grace period to finish; those still running then are cancelled (their
+   * handlers' abort signals fire), so the HTTP server can drain.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (this.transport.pending > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    this.transport.cancelAll('server shutting down');
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.server?.close();
+  }
+
+  /**
+   * Requests left to the SDK Server must pass its schemas first: it drops a request it cannot parse without
+   * answering, and answers bad params of the methods it parses itself with -32603 and the validator's dump.
+   */
+  private screenForSdk(message: JsonRpcMessage): Promise<JsonRpcMessage> | undefined {
+    const id = message.id as string | number;
+    if (!isJSONRPCRequest(message)) {
+      return Promise.resolve({ jsonrpc: '2.0', id, error: { code: JsonRpcCode.InvalidRequest, message: 'Invalid Request' } } as JsonRpcMessage);
+    }
+    const schema = SDK_PARSED.get(message.method as string);
+    if (schema && !schema.safeParse(message).success) {
+      return Promise.resolve({ jsonrpc: '2.0', id, error: { code: JsonRpcCode.InvalidParams, message: 'Invalid params' } } as JsonRpcMessage);
+    }
+    return undefined;
   }
 
   /** Builds a protocol server whose requests read their state from `resolve`. */

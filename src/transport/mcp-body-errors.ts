@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpException, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { JsonRpcCode } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -61,7 +61,7 @@ export class McpBodyErrors implements OnModuleInit {
   }
 
   private reply(error: BodyError, request: IncomingMessage): { status: number; body: unknown } | undefined {
-    if (!this.options.http || request.method !== 'POST' || !isMcpPath(request.url, this.options.http.path)) return undefined;
+    if (!this.options.http || !isMcpPath(request.url, this.options.http.path)) return undefined;
     const status = error?.status ?? error?.statusCode;
     if (error?.type === 'entity.parse.failed' || error?.code === 'FST_ERR_CTP_INVALID_JSON' || error?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && error instanceof SyntaxError)) {
       return { status: 400, body: jsonRpcError(JsonRpcCode.ParseError, McpMessages.parseError()) };
@@ -69,6 +69,12 @@ export class McpBodyErrors implements OnModuleInit {
     if (error?.type === 'entity.too.large' || error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
       // The framework's own limit (Express: 100 kB unless raised) may be lower than maxBodyBytes: name neither.
       return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge()) };
+    }
+    // Any other refusal of the body by the framework (charset, encoding, media type, empty body): same status,
+    // JSON-RPC shape.
+    // (Only the framework's own errors reach this handler with a plain `status`: Nest's exceptions never do.)
+    if (!(error instanceof HttpException) && typeof status === 'number' && status >= 400 && status < 500) {
+      return { status, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyRefused(status)) };
     }
     return undefined;
   }

@@ -55,7 +55,9 @@ export class McpHttpHandler {
       return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
     }
     let body = await ex.body();
-    if (typeof body === 'string' && Buffer.byteLength(body) > this.http.maxBodyBytes) {
+    // Without Content-Length (chunked), measure what arrived: never more than the framework accepted.
+    const size = typeof body === 'string' ? Buffer.byteLength(body) : length ? 0 : Buffer.byteLength(JSON.stringify(body) ?? '');
+    if (size > this.http.maxBodyBytes) {
       return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
     }
     if (typeof body === 'string') {

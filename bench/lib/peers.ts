@@ -1,0 +1,43 @@
+export type Scenario = 'call' | 'list';
+
+/** One server under test: which script runs it, with which arguments, for which scenario. */
+export interface Peer {
+  readonly name: string;
+  readonly scenario: Scenario;
+  /** Path relative to build/bench. */
+  readonly script: string;
+  readonly args: readonly string[];
+}
+
+const peer = (name: string, scenario: Scenario, script: string, ...args: string[]): Peer => ({ name, scenario, script, args });
+
+/** Every peer, in the order each round runs them. */
+export const PEERS: readonly Peer[] = [
+  peer('floor', 'call', 'servers/floor.js'),
+  peer('nest-ceiling-express', 'call', 'servers/nest-ceiling.js', 'express'),
+  peer('nest-ceiling-fastify', 'call', 'servers/nest-ceiling.js', 'fastify'),
+  peer('sdk-stateless', 'call', 'servers/sdk-stateless.js'),
+  peer('module-express', 'call', 'servers/module.js', 'express', 'call'),
+  peer('module-fastify', 'call', 'servers/module.js', 'fastify', 'call'),
+  peer('nest-ceiling-list-express', 'list', 'servers/nest-ceiling.js', 'express'),
+  peer('nest-ceiling-list-fastify', 'list', 'servers/nest-ceiling.js', 'fastify'),
+  peer('module-list-express', 'list', 'servers/module.js', 'express', 'list'),
+  peer('module-list-fastify', 'list', 'servers/module.js', 'fastify', 'list'),
+];
+
+/** The ratios reported, numerator / denominator on req/s, with the target when the issue sets one. */
+export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }> = [
+  { num: 'module-express', den: 'nest-ceiling-express', target: 0.8 },
+  { num: 'module-fastify', den: 'nest-ceiling-fastify', target: 0.8 },
+  { num: 'module-express', den: 'sdk-stateless', target: 3 },
+  { num: 'module-fastify', den: 'sdk-stateless', target: 3 },
+  { num: 'module-express', den: 'floor' },
+  { num: 'module-fastify', den: 'floor' },
+  { num: 'nest-ceiling-express', den: 'floor' },
+  { num: 'nest-ceiling-fastify', den: 'floor' },
+  { num: 'module-list-express', den: 'nest-ceiling-list-express', target: 0.8 },
+  { num: 'module-list-fastify', den: 'nest-ceiling-list-fastify', target: 0.8 },
+];
+
+/** Bootstrap: module (Express) with 1,000 tools minus with none, in ms. */
+export const BOOT_DELTA_TARGET_MS = 300;
