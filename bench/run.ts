@@ -9,7 +9,7 @@ import { runJson, startServer } from './lib/child.js';
 import { FOREIGN_CPU_WARNING } from './lib/cpu.js';
 import { PEERS, type Peer } from './lib/peers.js';
 import { bootSummary, formatPeers, formatRatios, ratios, summarize, type BootSummary, type PeerSummary } from './lib/report.js';
-import { CALL_EXPECTED_TEXT, CALL_REQUEST, LIST_REQUEST, TOOL_COUNT } from './lib/work.js';
+import { CALL_EXPECTED_TEXT, CALL_REQUEST, LIST_REQUEST, TOOL_COUNT, AUTHZ_TOKEN } from './lib/work.js';
 
 /**
  * Orchestrates the benchmark: each peer in a child process of its own, alone on the machine while measured,
@@ -77,7 +77,7 @@ async function probe(peer: Peer, url: string, body: string, headers: Record<stri
   const ok =
     peer.scenario === 'call'
       ? result?.content?.[0]?.text === CALL_EXPECTED_TEXT && !result.isError
-      : result?.tools?.length === TOOL_COUNT;
+      : result?.tools?.length === (peer.scenario === 'list-authz' ? TOOL_COUNT / 2 : TOOL_COUNT);
   if (!ok) throw new Error(`${peer.name}: unexpected answer ${text.slice(0, 300)}`);
   let verifiesToken: boolean | undefined;
   if (headers.authorization) {
@@ -98,7 +98,12 @@ async function measure(peer: Peer, round: number, auth: Awaited<ReturnType<typeo
   try {
     const url = `http://127.0.0.1:${server.port}/mcp`;
     const body = JSON.stringify(peer.scenario === 'call' ? CALL_REQUEST : LIST_REQUEST);
-    const headers = { ...baseHeaders, ...(auth && { authorization: auth.authorization }) };
+    const headers = {
+      ...baseHeaders,
+      ...(auth && { authorization: auth.authorization }),
+      // The authorization scenario authenticates with a static token on both sides (the cost under test is filtering).
+      ...(peer.scenario === 'list-authz' && { authorization: `Bearer ${AUTHZ_TOKEN}` }),
+    };
     const checked = await probe(peer, url, body, headers);
     const spec: DriveSpec = {
       url,

@@ -1,5 +1,5 @@
 import { Injectable, type Type } from '@nestjs/common';
-import { McpArgs, McpTool } from 'nestjs-mcp-auth';
+import { McpArgs, McpTool, RequireScopes } from 'nestjs-mcp-auth';
 import { AddDto } from './add.dto.js';
 import { toolDescription, toolName } from './work.js';
 
@@ -17,7 +17,7 @@ export class AddTools {
  * class body would apply are applied by hand, in the same order (parameter, then method), with the
  * `design:paramtypes` metadata TypeScript would emit.
  */
-export function manyToolsProvider(count: number): Type<unknown> {
+export function manyToolsProvider(count: number, scopeOf: (i: number) => string | undefined = () => undefined): Type<unknown> {
   class ManyTools {}
   const proto = ManyTools.prototype as unknown as Record<string, unknown>;
   for (let i = 0; i < count; i++) {
@@ -33,7 +33,12 @@ export function manyToolsProvider(count: number): Type<unknown> {
     Reflect.defineMetadata('design:paramtypes', [AddDto], proto, name);
     Reflect.defineMetadata('design:returntype', String, proto, name);
     McpArgs()(proto, name, 0);
-    McpTool({ description: toolDescription(name) })(proto, name, Object.getOwnPropertyDescriptor(proto, name)!);
+    const scope = scopeOf(i);
+    McpTool({ description: toolDescription(name), ...(scope && { auth: RequireScopes(scope) }) })(
+      proto,
+      name,
+      Object.getOwnPropertyDescriptor(proto, name)!,
+    );
   }
   Injectable()(ManyTools);
   return ManyTools;

@@ -1,4 +1,4 @@
-export type Scenario = 'call' | 'list';
+export type Scenario = 'call' | 'list' | 'list-authz';
 
 /** One server under test: which script runs it, with which arguments, for which scenario. */
 export interface Peer {
@@ -23,6 +23,10 @@ export const PEERS: readonly Peer[] = [
   peer('nest-ceiling-list-fastify', 'list', 'servers/nest-ceiling.js', 'fastify'),
   peer('module-list-express', 'list', 'servers/module.js', 'express', 'list'),
   peer('module-list-fastify', 'list', 'servers/module.js', 'fastify', 'list'),
+  peer('nest-ceiling-list-authz-express', 'list-authz', 'servers/nest-ceiling.js', 'express', 'list-authz'),
+  peer('nest-ceiling-list-authz-fastify', 'list-authz', 'servers/nest-ceiling.js', 'fastify', 'list-authz'),
+  peer('module-list-authz-express', 'list-authz', 'servers/module.js', 'express', 'list-authz'),
+  peer('module-list-authz-fastify', 'list-authz', 'servers/module.js', 'fastify', 'list-authz'),
 ];
 
 /** The ratios reported, numerator / denominator on req/s, with the target when the issue sets one. */
@@ -37,6 +41,12 @@ export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }
   { num: 'nest-ceiling-fastify', den: 'floor' },
   { num: 'module-list-express', den: 'nest-ceiling-list-express', target: 0.8 },
   { num: 'module-list-fastify', den: 'nest-ceiling-list-fastify', target: 0.8 },
+  // Issue 4: the authorized list may cost at most 1.3× the unauthenticated one (req/s ratio ≥ 1/1.3), and must
+  // match the same filtering done in a bare Nest controller.
+  { num: 'module-list-authz-express', den: 'module-list-express', target: 1 / 1.3 },
+  { num: 'module-list-authz-fastify', den: 'module-list-fastify', target: 1 / 1.3 },
+  { num: 'module-list-authz-express', den: 'nest-ceiling-list-authz-express', target: 1.0 },
+  { num: 'module-list-authz-fastify', den: 'nest-ceiling-list-authz-fastify', target: 1.0 },
 ];
 
 /** Bootstrap: module (Express) with 1,000 tools minus with none, in ms. */

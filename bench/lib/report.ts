@@ -115,7 +115,7 @@ export function formatPeers(peers: PeerSummary[]): string {
       p.verifiesToken === false ? 'DOES NOT VERIFY THE TOKEN' : '',
     ].filter(Boolean);
     lines.push(
-      `${pad(p.scenario === 'call' ? 'tools/call' : 'tools/list', 11)}${pad(p.name, 28)}${pad(fixed(p.rps, 0), 10, true)}` +
+      `${pad(p.scenario === 'call' ? 'tools/call' : p.scenario === 'list' ? 'tools/list' : 'list+authz', 11)}${pad(p.name, 28)}${pad(fixed(p.rps, 0), 10, true)}` +
         `${pad(fixed(p.p50, 1), 9, true)}${pad(fixed(p.p99, 1), 9, true)}${pad(p.serverCores === undefined ? '-' : fixed(p.serverCores, 2), 6, true)}` +
         `${pad(p.cpuUsPerRequest === undefined ? '-' : fixed(p.cpuUsPerRequest, 0), 8, true)}` +
         `${pad(String(p.responseBytes ?? '-'), 8, true)}  ${notes.join('; ')}`,

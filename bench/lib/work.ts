@@ -15,6 +15,11 @@ export const CALL_EXPECTED_TEXT = '5';
 export const LIST_REQUEST = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} };
 
 /** Name of the i-th generated tool (module and ceiling use the same names). */
+/** The authorization scenario: odd tools need a scope the caller lacks, so it sees half the list. */
+export const AUTHZ_TOKEN = 'bench-reader-token';
+export const AUTHZ_SCOPES = ['bench:read'];
+export const requiredScope = (i: number): string | undefined => (i % 2 === 1 ? 'bench:admin' : undefined);
+
 export const toolName = (i: number): string => `add_${String(i).padStart(4, '0')}`;
 export const toolDescription = (name: string): string => `Adds two numbers (${name}).`;
 

@@ -3,10 +3,10 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { McpAuthModule } from 'nestjs-mcp-auth';
+import { McpAuthModule, McpStaticTokens } from 'nestjs-mcp-auth';
 import { authEnv } from '../lib/auth.js';
 import { AddTools, manyToolsProvider } from '../lib/module-tools.js';
-import { TOOL_COUNT } from '../lib/work.js';
+import { AUTHZ_SCOPES, AUTHZ_TOKEN, requiredScope, TOOL_COUNT } from '../lib/work.js';
 import { adapterArg, announce, exitOnSignal } from '../lib/serve.js';
 import { moduleAuthOptions } from '../module-auth.js';
 
@@ -15,7 +15,7 @@ import { moduleAuthOptions } from '../module-auth.js';
  * "list" serves 1,000 generated tools.
  */
 const adapter = adapterArg(process.argv[2]);
-const scenario = process.argv[3] === 'list' ? 'list' : 'call';
+const scenario = process.argv[3] === 'list' || process.argv[3] === 'list-authz' ? process.argv[3] : 'call';
 const auth = authEnv();
 
 @Module({
@@ -26,9 +26,14 @@ const auth = authEnv();
       http: { mode: 'stateless' },
       allowAnonymous: true,
       ...(auth && moduleAuthOptions(auth.publicKeyPem, auth.issuer, auth.audience)),
+      ...(scenario === 'list-authz' && {
+        allowAnonymous: false,
+        resource: 'http://127.0.0.1/mcp',
+        authenticate: [McpStaticTokens({ tokens: { [AUTHZ_TOKEN]: { principal: { sub: 'reader' }, scopes: AUTHZ_SCOPES } } })],
+      }),
     }),
   ],
-  providers: [scenario === 'list' ? manyToolsProvider(TOOL_COUNT) : AddTools],
+  providers: [scenario === 'call' ? AddTools : manyToolsProvider(TOOL_COUNT, scenario === 'list-authz' ? requiredScope : undefined)],
 })
 class BenchModule {}
 

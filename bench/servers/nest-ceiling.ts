@@ -6,6 +6,8 @@ import {
   Injectable,
   Module,
   Post,
+  Req,
+  UseGuards,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
@@ -15,14 +17,44 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { verifierFromEnv, type BearerVerifier } from '../lib/auth.js';
 import { adapterArg, announce, exitOnSignal } from '../lib/serve.js';
-import { answer, buildToolList } from '../lib/work.js';
+import { answer, AUTHZ_SCOPES, AUTHZ_TOKEN, buildToolList, requiredScope, TOOL_COUNT } from '../lib/work.js';
 
 /**
  * The Nest ceiling: a plain controller doing the same work with no MCP library, on the adapter named by
  * argv[2]. It answers tools/call of `add` and tools/list with a prebuilt 1,000-tool list.
  */
 const adapter = adapterArg(process.argv[2]);
+const authz = process.argv[3] === 'list-authz';
 const list = buildToolList();
+const tools = (list as { tools: unknown[] }).tools;
+const required = Array.from({ length: TOOL_COUNT }, (_, i) => requiredScope(i));
+const tokens = new Map([[AUTHZ_TOKEN, AUTHZ_SCOPES]]);
+
+/**
+ * The authorization scenario's ceiling: the same work in a bare controller — a guard maps the bearer token to its
+ * scopes, and each tools/list filters the prebuilt list by the scope each tool requires.
+ */
+@Injectable()
+class ScopesGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; scopes?: string[] }>();
+    const scopes = tokens.get((request.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (!scopes) throw new UnauthorizedException();
+    request.scopes = scopes;
+    return true;
+  }
+}
+
+@Controller()
+class AuthzCeilingController {
+  @Post('/mcp')
+  @HttpCode(200)
+  @UseGuards(ScopesGuard)
+  handle(@Body() body: { id?: unknown }, @Req() request: { scopes: string[] }): unknown {
+    const visible = tools.filter((_, i) => required[i] === undefined || request.scopes.includes(required[i]!));
+    return { jsonrpc: '2.0', id: body.id, result: { tools: visible } };
+  }
+}
 
 @Controller()
 class CeilingController {
@@ -44,7 +76,7 @@ class BearerGuard implements CanActivate {
   }
 }
 
-@Module({ controllers: [CeilingController] })
+@Module({ controllers: [authz ? AuthzCeilingController : CeilingController] })
 class CeilingModule {}
 
 const verify = await verifierFromEnv();

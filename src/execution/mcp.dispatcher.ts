@@ -14,6 +14,7 @@ import {
   type McpRequestState,
 } from '../protocol/mcp-request-state.js';
 import { Inject } from '@nestjs/common';
+import { withRawResult } from '../protocol/json-rpc.js';
 import type { McpContext, McpSession, McpVisibilityFilter } from './mcp-context.js';
 import { McpErrorMapper } from './mcp-error.mapper.js';
 import { MCP_PROBE_PASSED, McpHandlerFactory } from './mcp-handler.factory.js';
@@ -198,7 +199,8 @@ export class McpDispatcher {
     const result = { [LIST_KEY[family]]: visible };
     if (cacheKey) {
       if (this.lists.size >= MAX_CACHE_KEYS) this.lists.clear();
-      this.lists.set(cacheKey, result);
+      // Cached lists are also serialized once: a repeated list costs no JSON.stringify.
+      this.lists.set(cacheKey, withRawResult(result));
     }
     return result;
   }

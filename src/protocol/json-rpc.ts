@@ -36,3 +36,31 @@ export function parseJsonRpcBody(body: unknown): JsonRpcMessage[] | undefined {
 export function jsonRpcError(code: number, message: string, id: string | number | null = null): JsonRpcMessage {
   return { jsonrpc: '2.0', id, error: { code, message } };
 }
+
+/** A message that carries its own serialization (a cached list): written as is, never stringified again. */
+export const RAW_JSON = Symbol('McpRawJson');
+/** A result that carries its own serialization. */
+export const RAW_RESULT = Symbol('McpRawResult');
+
+/** Serializes a message or a batch, reusing pre-serialized parts. */
+export function serialize(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
+  const raw = (value as { [RAW_JSON]?: string } | null)?.[RAW_JSON];
+  return raw ?? JSON.stringify(value);
+}
+
+/** Marks a (cached, never mutated) result with its serialization, computed once. */
+export function withRawResult<T extends object>(result: T): T {
+  Object.defineProperty(result, RAW_RESULT, { value: JSON.stringify(result), enumerable: false });
+  return result;
+}
+
+/** A success response; when the result carries its serialization, so does the response. */
+export function jsonRpcResult(id: string | number, result: unknown): JsonRpcMessage {
+  const message = { jsonrpc: '2.0', id, result } as JsonRpcMessage;
+  const raw = (result as { [RAW_RESULT]?: string } | null)?.[RAW_RESULT];
+  if (raw !== undefined) {
+    Object.defineProperty(message, RAW_JSON, { value: `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${raw}}`, enumerable: false });
+  }
+  return message;
+}

@@ -23,6 +23,7 @@ import { JsonRpcCode, McpProtocolError } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
+import { jsonRpcResult } from './json-rpc.js';
 import { McpMultiplexTransport } from './mcp-multiplex.transport.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -167,7 +168,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
       return (async (): Promise<JsonRpcMessage> => {
         try {
           const result = await route(params, new RequestContext(state, extra, d));
-          return { jsonrpc: '2.0', id, result } as JsonRpcMessage;
+          return jsonRpcResult(id, result);
         } catch (error) {
           const known = error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, String(message.method)));
           return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;

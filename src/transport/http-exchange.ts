@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serialize } from '../protocol/json-rpc.js';
 
 type Headers = Record<string, string>;
 
@@ -101,7 +102,7 @@ class NodeExchange extends BaseExchange {
     return this.request.body;
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {
-    this.response.writeHead(status, { ...headers, ...JSON_TYPE }).end(JSON.stringify(body));
+    this.response.writeHead(status, { ...headers, ...JSON_TYPE }).end(serialize(body));
   }
   sendEmpty(status: number, headers?: Headers): void {
     this.response.writeHead(status, headers).end();
@@ -128,7 +129,7 @@ class FastifyExchange extends BaseExchange {
     return this.request.body;
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {
-    this.response.code(status).headers({ ...headers, ...JSON_TYPE }).send(JSON.stringify(body));
+    this.response.code(status).headers({ ...headers, ...JSON_TYPE }).send(serialize(body));
   }
   sendEmpty(status: number, headers?: Headers): void {
     this.response.code(status).headers(headers ?? {}).send();
