@@ -24,7 +24,9 @@ export class McpProtectedResourceMetadata implements OnModuleInit {
   onModuleInit(): void {
     const adapter = this.adapterHost?.httpAdapter;
     if (!adapter || !this.options.http || !this.options.resource) return;
-    if (this.options.authenticate.length && !this.options.authorizationServers.length) {
+    // Static tokens need no authorization server; any other authenticator means OAuth clients need one.
+    const oauth = this.options.authenticate.some((spec) => (spec as { kind?: string }).kind !== 'static');
+    if (oauth && !this.options.authorizationServers.length) {
       // RFC 9728 / MCP: clients need an authorization server to obtain tokens (static and custom ones name none).
       new Logger('McpAuthModule').warn(
         'The protected resource metadata lists no authorization_servers: set "authorizationServers" so OAuth clients can find where to get tokens.',
