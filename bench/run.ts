@@ -43,8 +43,8 @@ const config = {
 const peers = PEERS.filter((p) => !config.only || config.only.includes(p.name));
 
 /** The auth variant: one RSA key pair and one RS256 token per run, shared by every peer. */
-async function authSetup(): Promise<{ env: Record<string, string>; authorization: string } | undefined> {
-  if (!config.auth) return undefined;
+async function authSetup(always = false): Promise<{ env: Record<string, string>; authorization: string } | undefined> {
+  if (!config.auth && !always) return undefined;
   const issuer = 'https://issuer.bench.local';
   const audience = 'https://bench.local/mcp';
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -146,6 +146,8 @@ async function bootstrap(): Promise<BootSummary | undefined> {
 
 async function main(): Promise<void> {
   const auth = await authSetup();
+  // The module's JWT peers verify the same RS256 token in every run, so "with JWT vs without" is one run's ratio.
+  const jwt = auth ?? (await authSetup(true));
   const perPeer = config.duration + config.warmup;
   console.log(
     `bench: ${peers.length} servers × ${config.rounds} round(s), ${config.duration}s each (+${config.warmup}s warm-up), ` +
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
   const checks = new Map<string, { bytes: number; verifiesToken?: boolean }>();
   for (let round = 1; round <= config.rounds; round++) {
     for (const peer of peers) {
-      const { result, bytes, verifiesToken } = await measureUndisturbed(peer, round, auth);
+      const { result, bytes, verifiesToken } = await measureUndisturbed(peer, round, peer.jwt ? jwt : auth);
       rounds.get(peer.name)!.push(result);
       checks.set(peer.name, { bytes, verifiesToken });
       const failed = result.non2xx + result.errors + result.timeouts;

@@ -7,6 +7,8 @@ export interface Peer {
   /** Path relative to build/bench. */
   readonly script: string;
   readonly args: readonly string[];
+  /** Always runs with the RS256 JWT (auth variant or not). */
+  readonly jwt?: boolean;
 }
 
 const peer = (name: string, scenario: Scenario, script: string, ...args: string[]): Peer => ({ name, scenario, script, args });
@@ -19,6 +21,8 @@ export const PEERS: readonly Peer[] = [
   peer('sdk-stateless', 'call', 'servers/sdk-stateless.js'),
   peer('module-express', 'call', 'servers/module.js', 'express', 'call'),
   peer('module-fastify', 'call', 'servers/module.js', 'fastify', 'call'),
+  { ...peer('module-jwt-express', 'call', 'servers/module.js', 'express', 'call'), jwt: true },
+  { ...peer('module-jwt-fastify', 'call', 'servers/module.js', 'fastify', 'call'), jwt: true },
   peer('nest-ceiling-list-express', 'list', 'servers/nest-ceiling.js', 'express'),
   peer('nest-ceiling-list-fastify', 'list', 'servers/nest-ceiling.js', 'fastify'),
   peer('module-list-express', 'list', 'servers/module.js', 'express', 'list'),
@@ -35,6 +39,9 @@ export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }
   { num: 'module-fastify', den: 'nest-ceiling-fastify', target: 0.8 },
   { num: 'module-express', den: 'sdk-stateless', target: 3 },
   { num: 'module-fastify', den: 'sdk-stateless', target: 3 },
+  // Issue 3: tools/call with JWT authentication (RS256, verified-token cache on) vs without, same run.
+  { num: 'module-jwt-express', den: 'module-express' },
+  { num: 'module-jwt-fastify', den: 'module-fastify' },
   { num: 'module-express', den: 'floor' },
   { num: 'module-fastify', den: 'floor' },
   { num: 'nest-ceiling-express', den: 'floor' },
