@@ -14,6 +14,7 @@ import {
   type McpCheckHandler,
   type McpCheckOutcome,
 } from './mcp-auth-check.js';
+import { evaluateAll } from './mcp-checks.js';
 
 /** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
 export interface McpAuthDecision {
@@ -65,14 +66,14 @@ export class McpAuthorizer {
   }
 
   async evaluate(compiled: McpCompiledAuthorization, context: McpAuthContext): Promise<McpCheckOutcome> {
-    const outcome = compiled.checks.length ? await this.run(compiled.checks, context) : ALLOW;
+    const outcome = compiled.checks.length ? await evaluateAll(compiled.checks, (c) => this.run(c, context)) : ALLOW;
     this.audit(context, outcome);
     return outcome;
   }
 
   private run = async (check: McpAuthCheck, context: McpAuthContext): Promise<McpCheckOutcome> => {
     try {
-      if (Array.isArray(check)) return await this.all(check as McpAuthCheck[], context);
+      if (Array.isArray(check)) return await evaluateAll(check as McpAuthCheck[], (c) => this.run(c, context));
       if (isBuiltinCheck(check)) return await check.evaluate(context, (c) => this.run(c, context));
       const fn = check as Function;
       const allowed = isCheckClass(fn)
@@ -87,19 +88,6 @@ export class McpAuthorizer {
       return { allowed: false, scopeOnly: false, requiredScopes: [], failed: 'check threw' };
     }
   };
-
-  private async all(checks: McpAuthCheck[], context: McpAuthContext): Promise<McpCheckOutcome> {
-    let failed: McpCheckOutcome | undefined;
-    const required = new Set<string>();
-    for (const check of checks) {
-      const outcome = await this.run(check, context);
-      if (outcome.allowed) continue;
-      if (outcome.message !== undefined || !outcome.scopeOnly) return outcome;
-      failed ??= outcome;
-      for (const scope of outcome.requiredScopes) required.add(scope);
-    }
-    return failed ? { ...failed, requiredScopes: [...required] } : ALLOW;
-  }
 
   private resolveHandler(type: Type<McpCheckHandler>, where: string): void {
     if (this.handlers.has(type)) return;

@@ -67,20 +67,29 @@ export function RestrictTag(tag: string, scopes: string[]): McpBuiltinCheck {
   );
 }
 
+/**
+ * AND of checks, as `AllOf` and arrays mean it: a failure that would hide anyway (not scope-only, or with a
+ * message) ends the evaluation; scope-only failures are all collected, so a step-up challenge names every scope.
+ */
+export async function evaluateAll(
+  checks: readonly McpAuthCheck[],
+  run: (check: McpAuthCheck) => Promise<McpCheckOutcome>,
+): Promise<McpCheckOutcome> {
+  let failed: McpCheckOutcome | undefined;
+  const required = new Set<string>();
+  for (const check of checks) {
+    const outcome = await run(check);
+    if (outcome.allowed) continue;
+    if (outcome.message !== undefined || !outcome.scopeOnly) return outcome;
+    failed ??= outcome;
+    for (const scope of outcome.requiredScopes) required.add(scope);
+  }
+  return failed ? { ...failed, requiredScopes: [...required] } : ALLOW;
+}
+
 /** Allows when every check allows (an array means the same). */
 export function AllOf(...checks: McpAuthCheck[]): McpBuiltinCheck {
-  return builtin('AllOf', collectScopes(checks), async (_context, run) => {
-    let failed: McpCheckOutcome | undefined;
-    const required = new Set<string>();
-    for (const check of checks) {
-      const outcome = await run(check);
-      if (outcome.allowed) continue;
-      if (outcome.message !== undefined || !outcome.scopeOnly) return outcome; // hidden anyway: stop here
-      failed ??= outcome;
-      for (const s of outcome.requiredScopes) required.add(s);
-    }
-    return failed ? { ...failed, requiredScopes: [...required] } : ALLOW;
-  }, checks);
+  return builtin('AllOf', collectScopes(checks), (_context, run) => evaluateAll(checks, run), checks);
 }
 
 /** Allows when any check allows. */

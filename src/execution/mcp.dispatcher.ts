@@ -157,10 +157,10 @@ export class McpDispatcher {
   }
 
   /** The one predicate, in the list phase: session visibility, then the guard chain (cached when pure). */
-  private async visible(component: McpComponent, context: McpContext): Promise<McpCheckOutcome> {
+  private async visible(component: McpComponent, context: McpContext, key?: string): Promise<McpCheckOutcome> {
     if (!this.visibility(context).allows(component)) return HIDDEN;
     if (this.isPure(component)) {
-      const key = principalKey(context);
+      key ??= principalKey(context);
       let byComponent = this.decisions.get(key);
       if (!byComponent) {
         if (this.decisions.size >= MAX_CACHE_KEYS) this.decisions.clear();
@@ -188,13 +188,14 @@ export class McpDispatcher {
 
   private async list(family: Family, context: McpContext): Promise<Json> {
     const components = [...this.registry[family].values()];
+    const key = principalKey(context);
     const cacheable = this.visibility(context).isDefault && components.every((c) => this.isPure(c));
-    const cacheKey = cacheable ? `${family}\u0000${principalKey(context)}` : undefined;
+    const cacheKey = cacheable ? `${family}\u0000${key}` : undefined;
     const cached = cacheKey && this.lists.get(cacheKey);
     if (cached) return cached;
     const visible: unknown[] = [];
     for (const component of components) {
-      if (this.listed(component, await this.visible(component, context))) visible.push(component.descriptor);
+      if (this.listed(component, await this.visible(component, context, key))) visible.push(component.descriptor);
     }
     const result = { [LIST_KEY[family]]: visible };
     if (cacheKey) {
@@ -207,10 +208,11 @@ export class McpDispatcher {
 
   private async visibleNames(context: McpContext): Promise<Record<Family, Set<string>>> {
     const out = {} as Record<Family, Set<string>>;
+    const key = principalKey(context);
     for (const family of ['tools', 'resources', 'resourceTemplates', 'prompts'] as Family[]) {
       out[family] = new Set();
       for (const component of this.registry[family].values()) {
-        if (this.listed(component, await this.visible(component, context))) out[family].add(component.info.name);
+        if (this.listed(component, await this.visible(component, context, key))) out[family].add(component.info.name);
       }
     }
     return out;

@@ -170,7 +170,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
           const result = await route(params, new RequestContext(state, extra, d));
           return jsonRpcResult(id, result);
         } catch (error) {
-          const known = error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, String(message.method)));
+          const known = this.toProtocolError(error, String(message.method));
           return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;
         }
       })();
@@ -207,6 +207,11 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     return undefined;
   }
 
+  /** What a client may see of a failure: protocol errors as they are, anything else masked (and logged). */
+  private toProtocolError(error: unknown, what: string): McpProtocolError {
+    return error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, what));
+  }
+
   /** Builds a protocol server whose requests read their state from `resolve`. */
   createServer(resolve: StateResolver): Server {
     const { tools, resources, resourceTemplates, prompts } = this.registry;
@@ -230,8 +235,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
         try {
           return (await run(new RequestContext(state, extra, d), extra)) as never;
         } catch (error) {
-          if (error instanceof McpProtocolError) throw error;
-          throw new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, what));
+          throw this.toProtocolError(error, what);
         }
       };
     };

@@ -42,22 +42,22 @@ export class McpBodyErrors implements OnModuleInit {
     if (!adapter || !this.options.http || typeof adapter.setErrorHandler !== 'function') return;
     const install = adapter.setErrorHandler.bind(adapter);
     const express = adapter.getType() === 'express';
+    const answerFor = (error: BodyError, request: IncomingMessage) => this.reply(error, request);
     adapter.setErrorHandler = (handler: Function, prefix?: string) =>
       install(
         express
           ? (error: BodyError, request: IncomingMessage, response: ServerResponse, next: unknown) => {
-              const answer = this.reply(error, request);
+              const answer = answerFor(error, request);
               if (!answer || response.headersSent) return handler(error, request, response, next);
               response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
             }
           : function (this: unknown, error: BodyError, request: { raw: IncomingMessage }, reply: FastifyReplyLike) {
-              const answer = bridge.reply(error, request.raw);
+              const answer = answerFor(error, request.raw);
               if (!answer) return handler.call(this, error, request, reply);
               reply.code(answer.status).type('application/json').send(JSON.stringify(answer.body));
             },
         prefix,
       );
-    const bridge = this;
   }
 
   private reply(error: BodyError, request: IncomingMessage): { status: number; body: unknown } | undefined {
