@@ -214,6 +214,10 @@ function verifierFor(options: McpJwtOptions): Verify {
     return async (token, o) => (await jwtVerify(token, secret, o)).payload;
   }
   const keys: KeyObject[] = ([] as Array<string | object>).concat(options.publicKey!).map(toPublicKey);
+  if (keys.length === 1) {
+    const key = keys[0]!;
+    return async (token, o) => (await jwtVerify(token, key, o)).payload;
+  }
   return (token, o) => verifyWithAny(token, keys, o);
 }
 
@@ -225,7 +229,7 @@ async function verifyWithAny(
   keys: Iterable<CryptoKeyLike> | AsyncIterable<CryptoKeyLike>,
   options: JWTVerifyOptions,
 ): Promise<JWTPayload> {
-  let last: unknown = new McpAuthError('invalid_token');
+  let last: unknown;
   for await (const key of keys) {
     try {
       return (await jwtVerify(token, key as never, options)).payload;
@@ -234,7 +238,8 @@ async function verifyWithAny(
       if ((error as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') throw error;
     }
   }
-  throw last;
+  // Built only here: an Error captures a stack trace, too costly to make on every successful verification.
+  throw last ?? new McpAuthError('invalid_token');
 }
 
 function toPublicKey(key: string | object): KeyObject {

@@ -22,13 +22,17 @@ const stateOf = (context: ExecutionContext) =>
  */
 @Injectable()
 export class McpAuthorizationGuard implements CanActivate {
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const state = stateOf(context);
     if (!state) return true; // not an MCP invocation: nothing for this guard to decide
-    const outcome = await state.authorize();
-    if (!outcome.allowed) throw new McpAccessDenied(outcome);
-    return true;
+    const outcome = state.authorize();
+    return outcome instanceof Promise ? outcome.then(decide) : decide(outcome);
   }
+}
+
+function decide(outcome: McpCheckOutcome): boolean {
+  if (!outcome.allowed) throw new McpAccessDenied(outcome);
+  return true;
 }
 
 /** @internal The last guard of every component: past it, a failure is the handler's, not a denial. */

@@ -32,8 +32,8 @@ export const MCP_INVOCATION_INDEX = 2;
 
 /** @internal The invocation as the module's own guards see it. */
 export interface McpInvocationState extends McpInvocation {
-  /** Evaluates this component's checks for this invocation. */
-  authorize(): Promise<McpCheckOutcome>;
+  /** Evaluates this component's checks for this invocation (or returns the decision already made for it). */
+  authorize(): McpCheckOutcome | Promise<McpCheckOutcome>;
   /** Set once every guard has passed. */
   guardsPassed: boolean;
 }

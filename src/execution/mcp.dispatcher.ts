@@ -41,6 +41,9 @@ const LIST_CHANGED: Record<Family, string> = {
 const HIDDEN: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false, requiredScopes: [], failed: 'hidden' });
 const MAX_CACHE_KEYS = 1024;
 
+/** An admitted call's pure decision, or undefined when the call phase must evaluate its checks again. */
+type McpAdmission = McpCheckOutcome | undefined;
+
 const internals = (context: McpContext) => context as unknown as McpContextInternals;
 const stateOf = (context: McpContext): McpRequestState | undefined => internals(context)[MCP_REQUEST_STATE];
 
@@ -83,11 +86,12 @@ export class McpDispatcher {
     const component = this.registry.tools.get(name);
     const notFound = () => new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownTool(name));
     if (!component) throw notFound();
-    await this.admit(component, context, notFound);
+    const admission = this.admit(component, context, notFound);
+    const admitted = admission instanceof Promise ? await admission : admission;
     const checked = await component.validator.validate(rawArguments);
     // SEP-1303: invalid arguments are a tool result the model can read and correct, not a protocol error.
     if (!checked.ok) return toToolError(McpMessages.invalidArguments(checked.errors));
-    const invocation = this.invocation(component, context, 'call', checked.value);
+    const invocation = this.invocation(component, context, 'call', checked.value, undefined, admitted);
     try {
       return toToolResult(await component.invoke(invocation));
     } catch (error) {
@@ -103,10 +107,11 @@ export class McpDispatcher {
     const found = this.registry.findResource(uri);
     if (!found) throw notFound();
     const { component, variables } = found;
-    await this.admit(component, context, notFound);
+    const admission = this.admit(component, context, notFound);
+    const admitted = admission instanceof Promise ? await admission : admission;
     const checked = await component.validator.validate(variables ?? {});
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
-    const value = await this.run(component, this.invocation(component, context, 'call', checked.value, uri), context, notFound);
+    const value = await this.run(component, this.invocation(component, context, 'call', checked.value, uri, admitted), context, notFound);
     return toResourceResult(value, uri, component.mimeType);
   }
 
@@ -114,10 +119,11 @@ export class McpDispatcher {
     const notFound = () => new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownPrompt(name));
     const component = this.registry.prompts.get(name);
     if (!component) throw notFound();
-    await this.admit(component, context, notFound);
+    const admission = this.admit(component, context, notFound);
+    const admitted = admission instanceof Promise ? await admission : admission;
     const checked = await component.validator.validate(rawArguments);
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
-    const value = await this.run(component, this.invocation(component, context, 'call', checked.value), context, notFound);
+    const value = await this.run(component, this.invocation(component, context, 'call', checked.value, undefined, admitted), context, notFound);
     return toPromptResult(value, component.description);
   }
 
@@ -146,18 +152,29 @@ export class McpDispatcher {
     };
   }
 
-  /** Before arguments are even validated, a component the caller may not see answers like a missing one. */
-  private async admit(component: McpComponent, context: McpContext, notFound: () => McpProtocolError): Promise<void> {
-    const outcome = await this.visible(component, context);
+  /**
+   * Before arguments are even validated, a component the caller may not see answers like a missing one. Returns the
+   * decision when it is pure (it cannot change with the arguments, so the call phase reuses it); synchronous when
+   * that decision is cached.
+   */
+  private admit(component: McpComponent, context: McpContext, notFound: () => McpProtocolError): McpAdmission | Promise<McpAdmission> {
+    const outcome = this.visible(component, context);
+    return outcome instanceof Promise
+      ? outcome.then((o) => this.admitted(component, context, o, notFound))
+      : this.admitted(component, context, outcome, notFound);
+  }
+
+  private admitted(component: McpComponent, context: McpContext, outcome: McpCheckOutcome, notFound: () => McpProtocolError): McpAdmission {
     if (!outcome.allowed) {
       // The decision may come from the cache: the denied call is still audited.
       this.authorizer.audit(this.authContext(component, context, 'call'), outcome);
       throw this.denied(component, outcome, context, notFound);
     }
+    return this.isPure(component) ? outcome : undefined;
   }
 
   /** The one predicate, in the list phase: session visibility, then the guard chain (cached when pure). */
-  private async visible(component: McpComponent, context: McpContext, key?: string): Promise<McpCheckOutcome> {
+  private visible(component: McpComponent, context: McpContext, key?: string): McpCheckOutcome | Promise<McpCheckOutcome> {
     if (!this.visibility(context).allows(component)) return HIDDEN;
     if (this.isPure(component)) {
       key ??= principalKey(context);
@@ -167,13 +184,19 @@ export class McpDispatcher {
         byComponent = new Map();
         this.decisions.set(key, byComponent);
       }
-      let outcome = byComponent.get(component);
-      if (!outcome) {
-        outcome = await this.authorizer.evaluate(component.authorization, this.authContext(component, context, 'list'));
-        byComponent.set(component, outcome);
-      }
-      return outcome;
+      const cached = byComponent.get(component);
+      if (cached) return cached;
+      const decided = byComponent;
+      return this.authorizer.evaluate(component.authorization, this.authContext(component, context, 'list')).then((outcome) => {
+        decided.set(component, outcome);
+        return outcome;
+      });
     }
+    return this.probe(component, context);
+  }
+
+  /** Runs the component's guard chain without its handler: passing it means visible. */
+  private async probe(component: McpComponent, context: McpContext): Promise<McpCheckOutcome> {
     try {
       const passed = await component.probe(this.invocation(component, context, 'list'));
       return passed === MCP_PROBE_PASSED ? { allowed: true, scopeOnly: false, requiredScopes: [] } : HIDDEN;
@@ -195,7 +218,8 @@ export class McpDispatcher {
     if (cached) return cached;
     const visible: unknown[] = [];
     for (const component of components) {
-      if (this.listed(component, await this.visible(component, context, key))) visible.push(component.descriptor);
+      const outcome = this.visible(component, context, key);
+      if (this.listed(component, outcome instanceof Promise ? await outcome : outcome)) visible.push(component.descriptor);
     }
     const result = { [LIST_KEY[family]]: visible };
     if (cacheKey) {
@@ -212,7 +236,8 @@ export class McpDispatcher {
     for (const family of ['tools', 'resources', 'resourceTemplates', 'prompts'] as Family[]) {
       out[family] = new Set();
       for (const component of this.registry[family].values()) {
-        if (this.listed(component, await this.visible(component, context, key))) out[family].add(component.info.name);
+        const outcome = this.visible(component, context, key);
+        if (this.listed(component, outcome instanceof Promise ? await outcome : outcome)) out[family].add(component.info.name);
       }
     }
     return out;
@@ -286,7 +311,18 @@ export class McpDispatcher {
     }
   }
 
-  private invocation(component: McpComponent, context: McpContext, phase: McpPhase, args?: unknown, uri?: string): McpInvocationState {
+  /**
+   * `admitted`: the pure decision already made for this call; the authorization guard then only records it rather
+   * than evaluating the same checks again.
+   */
+  private invocation(
+    component: McpComponent,
+    context: McpContext,
+    phase: McpPhase,
+    args?: unknown,
+    uri?: string,
+    admitted?: McpCheckOutcome,
+  ): McpInvocationState {
     const invocation: McpInvocationState = {
       component: component.info,
       phase,
@@ -295,7 +331,12 @@ export class McpDispatcher {
       principal: context.principal,
       context,
       guardsPassed: false,
-      authorize: () => this.authorizer.evaluate(component.authorization, this.authContext(component, context, phase, args)),
+      authorize: admitted
+        ? () => {
+            this.authorizer.audit(this.authContext(component, context, phase, args), admitted);
+            return admitted;
+          }
+        : () => this.authorizer.evaluate(component.authorization, this.authContext(component, context, phase, args)),
     };
     return invocation;
   }

@@ -2,9 +2,23 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
-interface DirectState {
-  controller?: AbortController;
-  cancelled?: string;
+/** A request answered by the direct router: its abort signal, made only when a handler asks for it. */
+export class McpDirectRequest {
+  private controller?: AbortController;
+  private cancelled?: string;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled !== undefined) this.controller.abort(this.cancelled);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: string): void {
+    this.cancelled = reason;
+    this.controller?.abort(reason);
+  }
 }
 
 interface Inflight {
@@ -12,7 +26,7 @@ interface Inflight {
   readonly done: (response: JsonRpcMessage | undefined) => void;
   readonly notify?: (message: JsonRpcMessage) => void;
   /** Requests answered by the direct router: aborted here rather than through the SDK. */
-  direct?: DirectState;
+  direct?: McpDirectRequest;
 }
 
 export interface McpDispatched {
@@ -27,7 +41,7 @@ export type McpDirectRouter = (
   message: JsonRpcMessage,
   state: McpRequestState,
   notify: ((message: JsonRpcMessage) => void) | undefined,
-  signal: () => AbortSignal,
+  direct: McpDirectRequest,
 ) => Promise<JsonRpcMessage> | undefined;
 
 /**
@@ -77,16 +91,8 @@ export class McpMultiplexTransport implements Transport {
       entry = { state, done, notify };
     });
     this.inflight.set(internalId, entry);
-    // The abort signal is made only when a handler asks for it (most never do).
-    const direct: DirectState = {};
-    const signal = () => {
-      if (!direct.controller) {
-        direct.controller = new AbortController();
-        if (direct.cancelled !== undefined) direct.controller.abort(direct.cancelled);
-      }
-      return direct.controller.signal;
-    };
-    const routed = this.router?.(message, state, notify, signal);
+    const direct = new McpDirectRequest();
+    const routed = this.router?.(message, state, notify, direct);
     if (routed) {
       entry.direct = direct;
       void routed.then((reply) => {
@@ -114,10 +120,7 @@ export class McpMultiplexTransport implements Transport {
     const entry = this.inflight.get(internalId);
     if (!entry) return;
     this.inflight.delete(internalId);
-    if (entry.direct) {
-      entry.direct.cancelled = reason;
-      entry.direct.controller?.abort(reason);
-    }
+    if (entry.direct) entry.direct.abort(reason);
     else this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internalId, reason } });
     entry.done(undefined);
   }

@@ -24,7 +24,7 @@ import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
 import { jsonRpcResult } from './json-rpc.js';
-import { McpMultiplexTransport } from './mcp-multiplex.transport.js';
+import { McpDirectRequest, McpMultiplexTransport } from './mcp-multiplex.transport.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type StateResolver = (extra: Extra) => McpRequestState | undefined;
@@ -50,6 +50,22 @@ function record(value: unknown): Record<string, unknown> | undefined {
     throw new McpProtocolError(JsonRpcCode.InvalidParams, 'Invalid params');
   }
   return value as Record<string, unknown>;
+}
+
+/** What the direct router gives a request in place of the SDK's per-request extra (built per request: kept small). */
+class DirectExtra {
+  constructor(
+    readonly requestId: string | number,
+    readonly _meta: Extra['_meta'],
+    private readonly direct: McpDirectRequest,
+    private readonly notify: ((message: JsonRpcMessage) => void) | undefined,
+  ) {}
+  get signal(): AbortSignal {
+    return this.direct.signal;
+  }
+  async sendNotification(note: Record<string, unknown>): Promise<void> {
+    this.notify?.({ jsonrpc: '2.0', ...note } as JsonRpcMessage);
+  }
 }
 
 /** The `McpContext` handlers receive, backed by the SDK's per-request extra. */
@@ -152,28 +168,23 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
       routes.set('prompts/list', (_p, c) => d.listPrompts(c));
       routes.set('prompts/get', (p, c) => d.getPrompt(str(p.name), record(p.arguments), c));
     }
-    return (message: JsonRpcMessage, state: McpRequestState, notify: ((m: JsonRpcMessage) => void) | undefined, signal: () => AbortSignal) => {
+    return (message: JsonRpcMessage, state: McpRequestState, notify: ((m: JsonRpcMessage) => void) | undefined, direct: McpDirectRequest) => {
       const route = routes.get(message.method as string);
       if (!route) return this.screenForSdk(message);
-      const params = (message.params ?? {}) as Record<string, unknown>;
-      const extra = {
-        requestId: message.id as string | number,
-        _meta: params._meta as Extra['_meta'],
-        get signal() {
-          return signal();
-        },
-        sendNotification: async (note: Record<string, unknown>) => notify?.({ jsonrpc: '2.0', ...note } as JsonRpcMessage),
-      } as unknown as Extra;
       const id = message.id as string | number;
-      return (async (): Promise<JsonRpcMessage> => {
-        try {
-          const result = await route(params, new RequestContext(state, extra, d));
-          return jsonRpcResult(id, result);
-        } catch (error) {
-          const known = this.toProtocolError(error, String(message.method));
-          return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;
-        }
-      })();
+      const fail = (error: unknown): JsonRpcMessage => {
+        const known = this.toProtocolError(error, String(message.method));
+        return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;
+      };
+      const params = (message.params ?? {}) as Record<string, unknown>;
+      const extra = new DirectExtra(id, params._meta as Extra['_meta'], direct, notify) as unknown as Extra;
+      let result: unknown;
+      try {
+        result = route(params, new RequestContext(state, extra, d));
+      } catch (error) {
+        return Promise.resolve(fail(error));
+      }
+      return Promise.resolve(result).then((value) => jsonRpcResult(id, value), fail);
     };
   }
 

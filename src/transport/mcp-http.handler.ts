@@ -106,19 +106,28 @@ export class McpHttpHandler {
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     if (requests.length === 0) return ex.sendEmpty(202, headers);
 
-    const states = requests.map(
-      (message): McpRequestState => ({
-        transport: 'http',
-        principal,
-        request: ex.request,
-        response: ex.response,
-        session,
-        originalId: message.id as string | number,
-      }),
-    );
+    const stateFor = (message: JsonRpcMessage): McpRequestState => ({
+      transport: 'http',
+      principal,
+      request: ex.request,
+      response: ex.response,
+      session,
+      originalId: message.id as string | number,
+    });
     // Stateful responses stream as SSE, but the stream opens only with its first event: until then a step-up
     // challenge can still be answered with HTTP 403.
     const streaming = this.stateful && accept !== undefined && acceptsAny(accept, ['text/event-stream']);
+    if (requests.length === 1 && !streaming) {
+      // The common case, a single request answered with JSON, without the batch bookkeeping below.
+      const state = stateFor(requests[0]);
+      const reply = await this.dispatchOne(ex, requests[0], state, session);
+      if (initializing && session && (!reply || 'error' in reply)) this.sessions.delete(session.id);
+      if (state.stepUp?.length && !ex.finished) return this.stepUp(ex, state.stepUp, principal, reply, body, headers);
+      if (ex.finished) return;
+      if (!reply) return ex.sendEmpty(202, headers);
+      return ex.sendJson(200, Array.isArray(body) ? [reply] : reply, headers);
+    }
+    const states = requests.map(stateFor);
     let stream: ServerResponse | undefined;
     const open = () => (stream ??= ex.openStream(headers));
     const held: JsonRpcMessage[] = [];
@@ -148,13 +157,7 @@ export class McpHttpHandler {
     if (initializing && session && (!responses[0] || 'error' in responses[0])) this.sessions.delete(session.id);
     const replies = responses.filter((r): r is JsonRpcMessage => r !== undefined);
     const stepUp = [...new Set(states.flatMap((s) => s.stepUp ?? []))];
-    if (stepUp.length && !stream && !ex.finished) {
-      // MCP 2025-11-25 scope challenge: 403 insufficient_scope naming granted ∪ required scopes.
-      const challenge = buildChallenge(new McpAuthError('insufficient_scope', undefined, stepUp, principal.scopes), {
-        resourceMetadataUrl: this.resourceMetadataUrl,
-      });
-      return ex.sendJson(403, Array.isArray(body) ? replies : replies[0], { ...headers, 'www-authenticate': challenge.header });
-    }
+    if (stepUp.length && !stream && !ex.finished) return this.stepUp(ex, stepUp, principal, replies, body, headers);
     if (streaming) {
       for (const reply of held) writeEvent(open(), reply);
       if (stream) (stream as ServerResponse).end();
@@ -164,6 +167,39 @@ export class McpHttpHandler {
     if (ex.finished) return;
     if (!replies.length) return ex.sendEmpty(202, headers);
     ex.sendJson(200, Array.isArray(body) ? replies : replies[0], headers);
+  }
+
+  /** Dispatches one request; a client that goes away cancels it (its handler sees the abort signal). */
+  private async dispatchOne(
+    ex: HttpExchange,
+    message: JsonRpcMessage,
+    state: McpRequestState,
+    session: McpHttpSession | undefined,
+  ): Promise<JsonRpcMessage | undefined> {
+    const d = this.protocol.transport.dispatch(message, state);
+    session?.inflight.set(message.id as string | number, d.internalId);
+    ex.onClose(() => {
+      if (!ex.finished) this.protocol.transport.cancel(d.internalId, 'client disconnected');
+    });
+    const reply = await d.response;
+    session?.inflight.delete(message.id as string | number);
+    return reply;
+  }
+
+  /** MCP 2025-11-25 scope challenge: 403 insufficient_scope naming granted ∪ required scopes, with the replies. */
+  private stepUp(
+    ex: HttpExchange,
+    scopes: readonly string[],
+    principal: McpAuthResult,
+    replies: JsonRpcMessage | JsonRpcMessage[] | undefined,
+    body: unknown,
+    headers: Record<string, string>,
+  ): void {
+    const challenge = buildChallenge(new McpAuthError('insufficient_scope', undefined, [...new Set(scopes)], principal.scopes), {
+      resourceMetadataUrl: this.resourceMetadataUrl,
+    });
+    const list = replies === undefined ? [] : Array.isArray(replies) ? replies : [replies];
+    ex.sendJson(403, Array.isArray(body) ? list : list[0], { ...headers, 'www-authenticate': challenge.header });
   }
 
   async get(request: unknown, response: unknown): Promise<void> {
