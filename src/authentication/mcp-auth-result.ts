@@ -55,15 +55,23 @@ export function toAuthResult(init: McpAuthResultInit, source: McpAuthSource): Mc
   if (!init || typeof init !== 'object' || !init.principal || typeof init.principal.sub !== 'string' || !init.principal.sub) {
     throw new TypeError('an authentication result needs principal.sub (a non-empty string)');
   }
-  return Object.freeze({
+  for (const list of ['scopes', 'roles'] as const) {
+    const value = init[list];
+    if (value !== undefined && (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))) {
+      throw new TypeError(`an authentication result's ${list} must be an array of strings`);
+    }
+  }
+  // Built field by field (one result per verified token, on the request path): no intermediate objects.
+  const result: { -readonly [K in keyof McpAuthResult]: McpAuthResult[K] } = {
     principal: Object.freeze({ ...init.principal }),
-    ...(init.clientId !== undefined && { clientId: init.clientId }),
-    scopes: Object.freeze([...(init.scopes ?? [])]),
-    roles: Object.freeze([...(init.roles ?? [])]),
-    claims: Object.freeze({ ...(init.claims ?? {}) }),
+    scopes: Object.freeze(init.scopes ? init.scopes.slice() : []),
+    roles: Object.freeze(init.roles ? init.roles.slice() : []),
+    claims: Object.freeze({ ...init.claims }),
     source,
-    ...(init.expiresAt !== undefined && { expiresAt: init.expiresAt }),
-  });
+  };
+  if (init.clientId !== undefined) result.clientId = init.clientId;
+  if (init.expiresAt !== undefined) result.expiresAt = init.expiresAt;
+  return Object.freeze(result);
 }
 
 /** The request property where the authentication guard leaves its result. */

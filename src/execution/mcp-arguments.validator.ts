@@ -1,5 +1,42 @@
+import { createRequire } from 'node:module';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+
+/** class-transformer's registry of @Type/@Transform/@Expose/@Exclude, keyed by class (the package's own storage). */
+interface TransformerStorage {
+  readonly [key: `_${string}Metadatas`]: unknown;
+}
+const transformerStorage = (() => {
+  try {
+    return (createRequire(import.meta.url)('class-transformer/cjs/storage.js') as { defaultMetadataStorage?: TransformerStorage })
+      .defaultMetadataStorage;
+  } catch {
+    return undefined;
+  }
+})();
+const TRANSFORMER_REGISTRIES = ['_typeMetadatas', '_transformMetadatas', '_exposeMetadatas', '_excludeMetadatas'] as const;
+
+/**
+ * Whether `plainToInstance` would only construct the class and copy primitive values onto it: no class-transformer
+ * decorator anywhere on the class or its ancestors. Unknown storage layouts answer false (the full transform runs).
+ */
+function isPlainDto(dto: Function): boolean {
+  if (!transformerStorage) return false;
+  const registries = TRANSFORMER_REGISTRIES.map((name) => transformerStorage[name]);
+  if (!registries.every((r) => r instanceof Map)) return false;
+  for (let type: unknown = dto; typeof type === 'function' && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
+    if (registries.some((r) => (r as Map<unknown, unknown>).has(type))) return false;
+  }
+  return true;
+}
+
+/** The class's own prototype properties class-transformer never assigns: every one without a setter (methods too). */
+function unassignable(dto: Function): Set<string> {
+  const names = new Set<string>();
+  const descriptors = Object.getOwnPropertyDescriptors(dto.prototype ?? {});
+  for (const [name, descriptor] of Object.entries(descriptors)) if (!descriptor.set) names.add(name);
+  return names;
+}
 
 /** A parameter bound to one argument (`@McpArgs('id') id: number`), checked when there is no DTO. */
 export interface McpBoundArgument {
@@ -16,13 +53,18 @@ export type McpArgumentsResult = { ok: true; value: unknown } | { ok: false; err
  * Without a DTO the arguments pass through as a plain object.
  */
 export class McpArgumentsValidator {
+  /** For DTOs without class-transformer decorators: the prototype properties the direct copy must skip. */
+  private readonly plain?: Set<string>;
+
   constructor(
     private readonly dto: Function | undefined,
     private readonly options: ValidatorOptions,
     /** URI template variables and prompt arguments are strings: convert them to the DTO's property types. */
     private readonly implicitConversion: boolean,
     private readonly bound: readonly McpBoundArgument[] = [],
-  ) {}
+  ) {
+    if (dto && !implicitConversion && isPlainDto(dto)) this.plain = unassignable(dto);
+  }
 
   async validate(raw: unknown): Promise<McpArgumentsResult> {
     const input = raw ?? {};
@@ -30,11 +72,32 @@ export class McpArgumentsValidator {
       return { ok: false, errors: ['arguments must be an object'] };
     }
     if (!this.dto) return this.checkBound(input as Record<string, unknown>);
-    const instance = plainToInstance(this.dto as new () => object, input, {
-      enableImplicitConversion: this.implicitConversion,
-    });
+    const instance =
+      this.toInstance(input as Record<string, unknown>) ??
+      plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
     const errors = await validate(instance, this.options);
     return errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance };
+  }
+
+  /**
+   * What `plainToInstance` makes of flat arguments for a DTO without class-transformer decorators, without its
+   * per-call metadata lookups: a new instance with each primitive value copied, skipping what it skips (`__proto__`,
+   * `constructor`, methods, prototype properties without a setter). Undefined when a value is an object or array: the full transform
+   * runs then.
+   */
+  private toInstance(input: Record<string, unknown>): object | undefined {
+    if (!this.plain) return undefined;
+    const keys = Object.keys(input);
+    for (const key of keys) {
+      const value = input[key];
+      if (typeof value === 'object' && value !== null) return undefined;
+    }
+    const instance = new (this.dto as new () => Record<string, unknown>)();
+    for (const key of keys) {
+      if (key === '__proto__' || key === 'constructor' || this.plain.has(key) || instance[key] instanceof Function) continue;
+      instance[key] = input[key];
+    }
+    return instance;
   }
 
   /** Without a DTO, each bound argument must be present and of its parameter's primitive type. */

@@ -353,7 +353,7 @@ export class McpDispatcher {
 /** What a pure decision depends on: anonymity, scopes and roles (order-insensitive). */
 function principalKey(context: McpContext): string {
   const { source, scopes, roles } = context.principal;
-  const sorted = (list: readonly string[]) => (list.length < 2 ? list.join(' ') : [...list].sort().join(' '));
+  const sorted = (list: readonly string[]) => (list.length === 0 ? '' : list.length === 1 ? list[0] : [...list].sort().join(' '));
   return `${source === 'anonymous' ? 'a' : 'u'}\u0000${sorted(scopes)}\u0000${sorted(roles)}`;
 }
 

@@ -6,10 +6,9 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** The host a request addressed: `X-Forwarded-Host` only when the peer is a trusted proxy, else `Host`. */
 export function effectiveHost(raw: IncomingMessage, trustedProxies: readonly string[]): string | undefined {
   const forwarded = raw.headers['x-forwarded-host'];
+  if (forwarded === undefined || !trustedProxies.length) return raw.headers.host;
   const peer = (raw.socket?.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  if (forwarded !== undefined && trustedProxies.length && trustedProxies.includes(peer)) {
-    return (Array.isArray(forwarded) ? forwarded[0] : forwarded).split(',')[0].trim();
-  }
+  if (trustedProxies.includes(peer)) return (Array.isArray(forwarded) ? forwarded[0] : forwarded).split(',')[0].trim();
   return raw.headers.host;
 }
 
@@ -22,7 +21,8 @@ export function isHostAllowed(host: string | undefined, localAddress: string | u
   if (allowed.includes('*')) return true;
   if (host === undefined) return false;
   const lower = host.toLowerCase();
-  const name = lower.startsWith('[') ? lower.slice(0, lower.indexOf(']') + 1) : lower.split(':')[0];
+  const port = lower.startsWith('[') ? lower.indexOf(']') + 1 : lower.indexOf(':');
+  const name = port > 0 ? lower.slice(0, port) : lower;
   if (allowed.length) return allowed.includes(lower) || allowed.includes(name);
   if (localAddress !== undefined && LOOPBACK_ADDRESSES.has(localAddress)) return LOOPBACK_NAMES.has(name);
   return true;

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toAuthResult } from '../../src/authentication/mcp-auth-result.js';
+
+describe('toAuthResult', () => {
+  it('completes and freezes a result, copying what it was given', () => {
+    const scopes = ['notes:read'];
+    const result = toAuthResult({ principal: { sub: 'alice' }, clientId: 'app', scopes, claims: { tenant: 't1' }, expiresAt: 10 }, 'custom');
+    assert.deepEqual(result, {
+      principal: { sub: 'alice' },
+      clientId: 'app',
+      scopes: ['notes:read'],
+      roles: [],
+      claims: { tenant: 't1' },
+      source: 'custom',
+      expiresAt: 10,
+    });
+    scopes.push('notes:write');
+    assert.deepEqual(result.scopes, ['notes:read'], 'later changes to the input do not reach the result');
+    for (const part of [result, result.principal, result.scopes, result.roles, result.claims]) assert.ok(Object.isFrozen(part));
+    assert.equal('clientId' in toAuthResult({ principal: { sub: 'bob' } }, 'custom'), false);
+  });
+
+  it('refuses scopes or roles that are not arrays of strings (a string would match scopes by substring)', () => {
+    for (const init of [{ scopes: 'notes:read notes:write' }, { roles: 'admin' }, { scopes: ['ok', 1] }]) {
+      assert.throws(() => toAuthResult({ principal: { sub: 'alice' }, ...(init as object) }, 'custom'), /must be an array of strings/);
+    }
+  });
+
+  it('refuses a result without a subject', () => {
+    assert.throws(() => toAuthResult({ principal: { sub: '' } }, 'custom'), /principal\.sub/);
+  });
+});
