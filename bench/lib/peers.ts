@@ -9,6 +9,8 @@ export interface Peer {
   readonly args: readonly string[];
   /** Always runs with the RS256 JWT (auth variant or not). */
   readonly jwt?: boolean;
+  /** Extra environment for the server process. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const peer = (name: string, scenario: Scenario, script: string, ...args: string[]): Peer => ({ name, scenario, script, args });
@@ -21,8 +23,9 @@ export const PEERS: readonly Peer[] = [
   peer('sdk-stateless', 'call', 'servers/sdk-stateless.js'),
   peer('module-express', 'call', 'servers/module.js', 'express', 'call'),
   peer('module-fastify', 'call', 'servers/module.js', 'fastify', 'call'),
-  { ...peer('module-jwt-express', 'call', 'servers/module.js', 'express', 'call'), jwt: true },
-  { ...peer('module-jwt-fastify', 'call', 'servers/module.js', 'fastify', 'call'), jwt: true },
+  // The module as configured by default: JWT verified once, then remembered until it expires (verified-token cache).
+  { ...peer('module-cached-express', 'call', 'servers/module.js', 'express', 'call'), jwt: true, env: { BENCH_JWT_CACHE: '1' } },
+  { ...peer('module-cached-fastify', 'call', 'servers/module.js', 'fastify', 'call'), jwt: true, env: { BENCH_JWT_CACHE: '1' } },
   peer('nest-ceiling-list-express', 'list', 'servers/nest-ceiling.js', 'express'),
   peer('nest-ceiling-list-fastify', 'list', 'servers/nest-ceiling.js', 'fastify'),
   peer('module-list-express', 'list', 'servers/module.js', 'express', 'list'),
@@ -39,9 +42,10 @@ export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }
   { num: 'module-fastify', den: 'nest-ceiling-fastify', target: 0.8 },
   { num: 'module-express', den: 'sdk-stateless', target: 3 },
   { num: 'module-fastify', den: 'sdk-stateless', target: 3 },
-  // Issue 3: tools/call with JWT authentication (RS256, verified-token cache on) vs without, same run.
-  { num: 'module-jwt-express', den: 'module-express' },
-  { num: 'module-jwt-fastify', den: 'module-fastify' },
+  // The verified-token cache (the module's default) vs verifying the signature on every request like the peers (or,
+  // with BENCH_AUTH=0, vs no authentication at all).
+  { num: 'module-cached-express', den: 'module-express' },
+  { num: 'module-cached-fastify', den: 'module-fastify' },
   { num: 'module-express', den: 'floor' },
   { num: 'module-fastify', den: 'floor' },
   { num: 'nest-ceiling-express', den: 'floor' },

@@ -11,6 +11,10 @@ interface FastifyReplyLike {
   code(status: number): { type(contentType: string): { send(body: string): void } };
 }
 
+interface FastifyLike {
+  addHook(name: 'onRequest', hook: (request: { raw: IncomingMessage }, reply: unknown, done: () => void) => void): unknown;
+}
+
 interface BodyError {
   status?: number;
   statusCode?: number;
@@ -42,6 +46,7 @@ export class McpBodyErrors implements OnModuleInit {
     if (!adapter || !this.options.http || typeof adapter.setErrorHandler !== 'function') return;
     const install = adapter.setErrorHandler.bind(adapter);
     const express = adapter.getType() === 'express';
+    if (!express) this.skipEmptyBodies(adapter as unknown as { getInstance?(): FastifyLike });
     const answerFor = (error: BodyError, request: IncomingMessage) => this.reply(error, request);
     adapter.setErrorHandler = (handler: Function, prefix?: string) =>
       install(
@@ -58,6 +63,30 @@ export class McpBodyErrors implements OnModuleInit {
             },
         prefix,
       );
+  }
+
+  /**
+   * Fastify parses a DELETE or GET body whenever `Content-Type` names JSON, and refuses an empty one: a client
+   * that sends the header on a bodiless DELETE (ending its session) would get a framework error instead. On the MCP
+   * path only, a request that carries no body at all loses that header before parsing.
+   */
+  private skipEmptyBodies(adapter: { getInstance?(): FastifyLike }): void {
+    const path = this.options.http ? this.options.http.path : undefined;
+    const instance = adapter.getInstance?.();
+    if (!path || typeof instance?.addHook !== 'function') return;
+    instance.addHook('onRequest', (request: { raw: IncomingMessage }, _reply: unknown, done: () => void) => {
+      const { method, headers, url } = request.raw;
+      if (
+        (method === 'DELETE' || method === 'GET') &&
+        headers['content-type'] !== undefined &&
+        headers['transfer-encoding'] === undefined &&
+        (headers['content-length'] === undefined || headers['content-length'] === '0') &&
+        isMcpPath(url, path)
+      ) {
+        delete headers['content-type'];
+      }
+      done();
+    });
   }
 
   private reply(error: BodyError, request: IncomingMessage): { status: number; body: unknown } | undefined {
