@@ -12,7 +12,16 @@ import { VerifiedTokenCache } from './verified-token.cache.js';
 
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const SYMMETRIC = ['HS256', 'HS384', 'HS512'];
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/**
+ * Whether a token has the JWS compact shape: non-empty header and payload, exactly two dots, nothing outside
+ * base64url. Three indexOf calls and one character-class scan: it runs on every request.
+ */
+function isCompactJws(token: string): boolean {
+  const first = token.indexOf('.');
+  const second = first > 0 ? token.indexOf('.', first + 1) : -1;
+  return second > first + 1 && token.indexOf('.', second + 1) === -1 && !NOT_BASE64URL.test(token);
+}
+const NOT_BASE64URL = /[^\w.-]/;
 
 export interface McpJwtOptions {
   /** The issuer's JWKS URL (e.g. `https://issuer/.well-known/jwks.json`). */
@@ -130,7 +139,7 @@ class JwtAuthenticator implements McpAuthenticator {
 
   async authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> {
     const token = request.token;
-    if (!token || !JWT_SHAPE.test(token)) return null; // not a JWT: another authenticator may know it
+    if (!token || !isCompactJws(token)) return null; // not a JWT: another authenticator may know it
     let result = this.cache?.get(token);
     if (!result) {
       let payload: JWTPayload;

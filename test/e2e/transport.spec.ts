@@ -62,6 +62,16 @@ for (const adapter of ADAPTERS) {
       assert.deepEqual(await response.json(), { jsonrpc: '2.0', id: 3, result: {} });
     });
 
+    it('a JSON reply carries its Content-Length (not chunked)', async () => {
+      const { response } = openRequest(new URL(f.url), 'POST', { 'content-type': 'application/json', ...JSON_ONLY }, rpc(4, 'ping'));
+      const reply = await response;
+      let body = '';
+      for await (const chunk of reply) body += chunk;
+      assert.equal(reply.headers['transfer-encoding'], undefined);
+      assert.equal(reply.headers['content-length'], String(Buffer.byteLength(body)));
+      assert.deepEqual(JSON.parse(body), { jsonrpc: '2.0', id: 4, result: {} });
+    });
+
     it('a foreign Origin gets 403; the same origin is allowed', async () => {
       await assertRpcError(
         await post(f.url, rpc(1, 'ping'), { origin: 'https://evil.example' }),
