@@ -20,6 +20,8 @@ export const PEERS: readonly Peer[] = [
   peer('floor', 'call', 'servers/floor.js'),
   peer('nest-ceiling-express', 'call', 'servers/nest-ceiling.js', 'express'),
   peer('nest-ceiling-fastify', 'call', 'servers/nest-ceiling.js', 'fastify'),
+  peer('nest-ceiling-validated-express', 'call', 'servers/nest-ceiling.js', 'express', 'validated'),
+  peer('nest-ceiling-validated-fastify', 'call', 'servers/nest-ceiling.js', 'fastify', 'validated'),
   peer('sdk-stateless', 'call', 'servers/sdk-stateless.js'),
   peer('module-express', 'call', 'servers/module.js', 'express', 'call'),
   peer('module-fastify', 'call', 'servers/module.js', 'fastify', 'call'),
@@ -40,6 +42,9 @@ export const PEERS: readonly Peer[] = [
 export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }> = [
   { num: 'module-express', den: 'nest-ceiling-express', target: 0.8 },
   { num: 'module-fastify', den: 'nest-ceiling-fastify', target: 0.8 },
+  // Informative: against a ceiling that also validates the arguments with class-validator, as the module does.
+  { num: 'module-express', den: 'nest-ceiling-validated-express' },
+  { num: 'module-fastify', den: 'nest-ceiling-validated-fastify' },
   { num: 'module-express', den: 'sdk-stateless', target: 3 },
   { num: 'module-fastify', den: 'sdk-stateless', target: 3 },
   // The verified-token cache (the module's default) vs verifying the signature on every request like the peers (or,

@@ -15,6 +15,9 @@ import {
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { AddDto } from '../lib/add.dto.js';
 import { verifierFromEnv, type BearerVerifier } from '../lib/auth.js';
 import { adapterArg, announce, exitOnSignal } from '../lib/serve.js';
 import { answer, AUTHZ_SCOPES, AUTHZ_TOKEN, buildToolList, requiredScope, TOOL_COUNT } from '../lib/work.js';
@@ -56,6 +59,23 @@ class AuthzCeilingController {
   }
 }
 
+/**
+ * The ceiling with the argument validation the module does: the `add` arguments go through class-transformer and
+ * class-validator (the same AddDto) before the answer, as a Nest controller validating its input would. Informative:
+ * no target is set against it.
+ */
+@Controller()
+class ValidatedCeilingController {
+  @Post('/mcp')
+  @HttpCode(200)
+  async handle(@Body() body: { id?: unknown; params?: { arguments?: unknown } }): Promise<unknown> {
+    const args = plainToInstance(AddDto, body?.params?.arguments ?? {});
+    const errors = await validate(args);
+    if (errors.length) return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: 'Invalid arguments' }], isError: true } };
+    return answer(body, list);
+  }
+}
+
 @Controller()
 class CeilingController {
   @Post('/mcp')
@@ -76,7 +96,7 @@ class BearerGuard implements CanActivate {
   }
 }
 
-@Module({ controllers: [authz ? AuthzCeilingController : CeilingController] })
+@Module({ controllers: [authz ? AuthzCeilingController : process.argv[3] === 'validated' ? ValidatedCeilingController : CeilingController] })
 class CeilingModule {}
 
 const verify = await verifierFromEnv();

@@ -66,17 +66,24 @@ export class McpArgumentsValidator {
     if (dto && !implicitConversion && isPlainDto(dto)) this.plain = unassignable(dto);
   }
 
-  async validate(raw: unknown): Promise<McpArgumentsResult> {
+  /** Synchronous without a DTO; with one, class-validator's own promise (validators may be asynchronous). */
+  validate(raw: unknown): McpArgumentsResult | Promise<McpArgumentsResult> {
     const input = raw ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
       return { ok: false, errors: ['arguments must be an object'] };
     }
     if (!this.dto) return this.checkBound(input as Record<string, unknown>);
-    const instance =
-      this.toInstance(input as Record<string, unknown>) ??
-      plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
-    const errors = await validate(instance, this.options);
-    return errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance };
+    let instance: object;
+    try {
+      instance =
+        this.toInstance(input as Record<string, unknown>) ??
+        plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return validate(instance, this.options).then((errors) =>
+      errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance },
+    );
   }
 
   /**

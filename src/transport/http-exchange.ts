@@ -12,8 +12,10 @@ export interface HttpExchange {
   readonly response: unknown;
   readonly raw: IncomingMessage;
   header(name: string): string | undefined;
-  /** The parsed body, or the raw text when no JSON parser ran. */
-  body(): Promise<unknown>;
+  /** The body the framework parsed; undefined when no JSON parser ran (then read it with `readBody`). */
+  parsedBody(): unknown;
+  /** The raw text of a body no parser consumed. */
+  readBody(): Promise<string>;
   sendJson(status: number, body: unknown, headers?: Headers): void;
   sendEmpty(status: number, headers?: Headers): void;
   /** Takes over the connection for a server-sent event stream. */
@@ -59,7 +61,7 @@ abstract class BaseExchange implements HttpExchange {
   abstract readonly response: unknown;
   abstract readonly raw: IncomingMessage;
   protected abstract readonly rawResponse: ServerResponse;
-  protected abstract parsedBody(): unknown;
+  abstract parsedBody(): unknown;
   abstract sendJson(status: number, body: unknown, headers?: Headers): void;
   abstract sendEmpty(status: number, headers?: Headers): void;
   abstract openStream(headers: Headers): ServerResponse;
@@ -69,9 +71,7 @@ abstract class BaseExchange implements HttpExchange {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  async body(): Promise<unknown> {
-    const parsed = this.parsedBody();
-    if (parsed !== undefined) return parsed;
+  async readBody(): Promise<string> {
     // No body parser ran (e.g. the app disabled it): read the stream ourselves.
     const chunks: Buffer[] = [];
     for await (const chunk of this.raw) chunks.push(chunk as Buffer);
@@ -98,7 +98,7 @@ class NodeExchange extends BaseExchange {
     this.raw = request;
     this.rawResponse = response;
   }
-  protected parsedBody(): unknown {
+  parsedBody(): unknown {
     return this.request.body;
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {
@@ -127,7 +127,7 @@ class FastifyExchange extends BaseExchange {
     this.raw = request.raw;
     this.rawResponse = response.raw;
   }
-  protected parsedBody(): unknown {
+  parsedBody(): unknown {
     return this.request.body;
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {

@@ -54,7 +54,8 @@ export class McpHttpHandler {
     if (length > this.http.maxBodyBytes) {
       return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
     }
-    let body = await ex.body();
+    let body = ex.parsedBody();
+    if (body === undefined) body = await ex.readBody();
     // Without Content-Length (chunked), measure what arrived: never more than the framework accepted.
     const size = typeof body === 'string' ? Buffer.byteLength(body) : length ? 0 : Buffer.byteLength(JSON.stringify(body) ?? '');
     if (size > this.http.maxBodyBytes) {
@@ -266,6 +267,7 @@ function fail(ex: HttpExchange, status: number, code: number, message: string): 
 }
 
 function isJsonContentType(value: string | undefined): boolean {
+  if (value === 'application/json') return true; // the usual header, without parsing
   return value !== undefined && value.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
