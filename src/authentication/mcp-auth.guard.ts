@@ -37,11 +37,11 @@ export class McpAuthGuard implements CanActivate {
 
   /** The HTTP request to authenticate. */
   protected getRequest(context: ExecutionContext): unknown {
-    return context.switchToHttp().getRequest();
+    return context.getArgByIndex(0); // what switchToHttp().getRequest() returns, without building the host object
   }
 
   protected getResponse(context: ExecutionContext): unknown {
-    return context.switchToHttp().getResponse();
+    return context.getArgByIndex(1);
   }
 
   /** Returns the result to store, or throws. Override to accept, veto or reshape results. */

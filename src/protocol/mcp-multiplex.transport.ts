@@ -6,13 +6,23 @@ import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 export class McpDirectRequest {
   private controller?: AbortController;
   private cancelled?: string;
+  private watcher?: () => void;
 
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.cancelled !== undefined) this.controller.abort(this.cancelled);
+      const watcher = this.watcher;
+      this.watcher = undefined;
+      watcher?.();
     }
     return this.controller.signal;
+  }
+
+  /** Calls `watch` once the handler asks for its abort signal (at once if it has): only then can it be aborted. */
+  onSignal(watch: () => void): void {
+    if (this.controller) watch();
+    else this.watcher = watch;
   }
 
   abort(reason: string): void {
@@ -34,6 +44,8 @@ export interface McpDispatched {
   readonly internalId: number;
   /** The response with the client's id restored; undefined when the request was cancelled. */
   readonly response: Promise<JsonRpcMessage | undefined>;
+  /** Set when the direct router answers the request (not the SDK Server). */
+  readonly direct?: McpDirectRequest;
 }
 
 /** Answers the hot methods without the SDK `Server` (see McpProtocol); undefined leaves a request to the SDK. */
@@ -103,7 +115,7 @@ export class McpMultiplexTransport implements Transport {
     } else {
       this.onmessage?.({ ...message, id: internalId } as JSONRPCMessage);
     }
-    return { internalId, response };
+    return { internalId, response, direct: entry.direct };
   }
 
   /** Delivers a client notification (after the HTTP layer has mapped any request ids it carries). */

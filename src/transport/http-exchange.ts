@@ -20,7 +20,7 @@ export interface HttpExchange {
   sendEmpty(status: number, headers?: Headers): void;
   /** Takes over the connection for a server-sent event stream. */
   openStream(headers: Headers): ServerResponse;
-  /** Called once when the connection closes (finished or aborted). */
+  /** Called once when the connection closes (finished or aborted), or soon if it already has. */
   onClose(listener: () => void): void;
   /** Whether the reply has been fully sent. */
   readonly finished: boolean;
@@ -79,7 +79,10 @@ abstract class BaseExchange implements HttpExchange {
   }
 
   onClose(listener: () => void): void {
-    this.rawResponse.once('close', listener);
+    // Watching may start late (when a handler first asks for its abort signal): a connection already gone is
+    // reported at once.
+    if ((this.rawResponse as { closed?: boolean }).closed) queueMicrotask(listener);
+    else this.rawResponse.once('close', listener);
   }
 
   get finished(): boolean {

@@ -170,7 +170,10 @@ export class McpHttpHandler {
     ex.sendJson(200, Array.isArray(body) ? replies : replies[0], headers);
   }
 
-  /** Dispatches one request; a client that goes away cancels it (its handler sees the abort signal). */
+  /**
+   * Dispatches one request; a client that goes away cancels it (its handler sees the abort signal). Requests the
+   * module answers itself watch the connection only once their handler asks for the signal (most never do).
+   */
   private async dispatchOne(
     ex: HttpExchange,
     message: JsonRpcMessage,
@@ -179,9 +182,12 @@ export class McpHttpHandler {
   ): Promise<JsonRpcMessage | undefined> {
     const d = this.protocol.transport.dispatch(message, state);
     session?.inflight.set(message.id as string | number, d.internalId);
-    ex.onClose(() => {
-      if (!ex.finished) this.protocol.transport.cancel(d.internalId, 'client disconnected');
-    });
+    const watch = () =>
+      ex.onClose(() => {
+        if (!ex.finished) this.protocol.transport.cancel(d.internalId, 'client disconnected');
+      });
+    if (d.direct) d.direct.onSignal(watch);
+    else watch();
     const reply = await d.response;
     session?.inflight.delete(message.id as string | number);
     return reply;

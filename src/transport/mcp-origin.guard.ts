@@ -22,7 +22,8 @@ export class McpOriginGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.http) return true;
-    const request = context.switchToHttp().getRequest<IncomingMessage | { raw: IncomingMessage }>();
+    // `switchToHttp().getRequest()` is argument 0; reading it directly spares the per-call host object.
+    const request = context.getArgByIndex<IncomingMessage | { raw: IncomingMessage }>(0);
     const raw = 'raw' in request ? request.raw : request;
     const host = effectiveHost(raw, this.http.trustedProxies);
     if (!isHostAllowed(host, raw.socket?.localAddress, this.http.allowedHosts)) {

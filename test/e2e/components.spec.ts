@@ -64,7 +64,7 @@ for (const adapter of ADAPTERS) {
 
       it('lists every tool with its description and annotations', async () => {
         const { tools } = await client.listTools();
-        assert.deepEqual(tools.map((t) => t.name).sort(), ['create', 'echo', 'explode', 'hang', 'refuse', 'reject', 'slow', 'whoami']);
+        assert.deepEqual(tools.map((t) => t.name).sort(), ['create', 'echo', 'explode', 'hang', 'lateHang', 'refuse', 'reject', 'slow', 'whoami']);
         const echo = tools.find((t) => t.name === 'echo')!;
         assert.equal(echo.description, 'Echo text');
         assert.deepEqual(echo.annotations, { readOnlyHint: true });

@@ -153,6 +153,23 @@ for (const adapter of ADAPTERS) {
       await until(() => HangProbe.aborted > aborted, 'the handler to see the abort signal');
       assert.equal(HangProbe.aborted, aborted + 1);
     });
+
+    it('a handler that first asks for its signal after the client left still sees it aborted', async () => {
+      const { lateStarted, lateAborted } = HangProbe;
+      let release!: () => void;
+      HangProbe.release = new Promise<void>((resolve) => (release = resolve));
+      const call = openRequest(
+        new URL(f.url),
+        'POST',
+        { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        rpc(8, 'tools/call', { name: 'lateHang', arguments: {} }),
+      );
+      await until(() => HangProbe.lateStarted > lateStarted, 'the lateHang handler to start');
+      call.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the server sees the connection close first
+      release();
+      await until(() => HangProbe.lateAborted > lateAborted, 'the handler to see its signal aborted');
+    });
   });
 
   describe(`Streamable HTTP over ${adapter}: allowedOrigins`, () => {
