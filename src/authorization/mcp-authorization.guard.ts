@@ -35,6 +35,19 @@ function decide(outcome: McpCheckOutcome): boolean {
   return true;
 }
 
+/**
+ * What the module's two guards do, run directly: for a component whose guard chain holds nothing else (no guards of
+ * the app's, no global ones), the Nest guard machinery around them would be pure overhead.
+ */
+export function runModuleGuards(state: McpInvocationState): void | Promise<void> {
+  const passed = (outcome: McpCheckOutcome) => {
+    decide(outcome);
+    state.guardsPassed = true;
+  };
+  const outcome = state.authorize();
+  return outcome instanceof Promise ? outcome.then(passed) : passed(outcome);
+}
+
 /** @internal The last guard of every component: past it, a failure is the handler's, not a denial. */
 export class McpGuardsPassedMarker implements CanActivate {
   canActivate(context: ExecutionContext): boolean {

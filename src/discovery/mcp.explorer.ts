@@ -94,7 +94,7 @@ export class McpExplorer implements OnModuleInit {
     if (options.onDenied !== undefined && options.onDenied !== 'hide' && options.onDenied !== 'challenge') {
       throw new Error(McpMessages.optionInvalid(`${handler} onDenied`, '"hide" or "challenge"', options.onDenied));
     }
-    const invoke = this.handlers.create(wrapper, methodName);
+    const invoke = this.handlers.create(wrapper, methodName, false, hasAppGuards);
     const base = {
       probe: this.handlers.create(wrapper, methodName, true),
       authorization,

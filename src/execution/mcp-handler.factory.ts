@@ -5,9 +5,9 @@ import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/cor
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
 import { MCP_CONTEXT_TYPE, MCP_NO_PARAMS_METADATA } from '../mcp-auth.constants.js';
-import { McpAccessDenied } from '../authorization/mcp-authorization.guard.js';
+import { McpAccessDenied, runModuleGuards } from '../authorization/mcp-authorization.guard.js';
 import { createFilterRunner } from './mcp-exception-filters.js';
-import type { McpInvocation, McpInvocationState } from './mcp-invocation.js';
+import { MCP_INVOCATION_INDEX, type McpInvocation, type McpInvocationState } from './mcp-invocation.js';
 
 /** Runs a component's method through Nest's pipeline for one invocation. */
 export type McpHandlerInvoker = (invocation: McpInvocation) => Promise<unknown>;
@@ -15,6 +15,8 @@ export type McpHandlerInvoker = (invocation: McpInvocation) => Promise<unknown>;
 // Filters are applied by the module (component filters only: see mcp-exception-filters.ts).
 const PIPELINE = { guards: true, interceptors: true, filters: false } as const;
 const GUARDS_ONLY = { guards: true, interceptors: false, filters: false } as const;
+/** For components whose only guards are the module's own: those run directly (`runModuleGuards`). */
+const WITHOUT_GUARDS = { guards: false, interceptors: true, filters: false } as const;
 
 /** What a list-phase probe returns once every guard has passed. */
 export const MCP_PROBE_PASSED = Symbol('McpProbePassed');
@@ -61,10 +63,12 @@ export class McpHandlerFactory {
    * The handler through the whole pipeline; with `probe`, only its guard chain (APP_GUARD, class and method
    * guards, the module's authorization guard), for the list phase.
    */
-  create(wrapper: InstanceWrapper, methodName: string, probe = false): McpHandlerInvoker {
+  create(wrapper: InstanceWrapper, methodName: string, probe = false, appGuards = true): McpHandlerInvoker {
+    // Without guards of the app's (on the method, its class or global), the module's own two run directly.
+    const ownGuardsOnly = !probe && !appGuards && !this.hasGlobalGuards();
     if (wrapper.isDependencyTreeStatic()) {
       const instance = wrapper.instance as Record<string, (...args: unknown[]) => unknown>;
-      const handler = this.wrap(instance, methodName, probe);
+      const handler = this.wrap(instance, methodName, probe, ownGuardsOnly);
       return (invocation) => handler(invocation.context.request, invocation.context.response, invocation);
     }
     return async (invocation) => {
@@ -74,7 +78,7 @@ export class McpHandlerFactory {
       const contextId = ContextIdFactory.getByRequest(request);
       this.moduleRef.registerRequestByContextId(request, contextId);
       const instance = await this.moduleRef.resolve(wrapper.token, contextId, { strict: false });
-      const handler = this.wrap(instance, methodName, probe, contextId, wrapper.id);
+      const handler = this.wrap(instance, methodName, probe, ownGuardsOnly, contextId, wrapper.id);
       return handler(invocation.context.request, invocation.context.response, invocation);
     };
   }
@@ -95,10 +99,18 @@ export class McpHandlerFactory {
     instance: Record<string, (...args: unknown[]) => unknown>,
     methodName: string,
     probe: boolean,
+    ownGuardsOnly: boolean,
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
   ): (...args: unknown[]) => Promise<unknown> {
-    const handler = this.pipeline(instance, methodName, probe, contextId, inquirerId);
+    const pipeline = this.pipeline(instance, methodName, probe, contextId, inquirerId, ownGuardsOnly);
+    const handler = ownGuardsOnly
+      ? async (...args: unknown[]) => {
+          const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
+          if (guarded) await guarded;
+          return pipeline(...args);
+        }
+      : pipeline;
     const filters = probe ? undefined : createFilterRunner(this.moduleRef, instance.constructor, instance[methodName]);
     if (!filters) return handler;
     return async (...args: unknown[]) => {
@@ -121,6 +133,7 @@ export class McpHandlerFactory {
     probe: boolean,
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
+    ownGuardsOnly = false,
   ): (...args: unknown[]) => Promise<unknown> {
     return this.externalContextCreator.create(
       instance,
@@ -130,7 +143,7 @@ export class McpHandlerFactory {
       probe ? undefined : this.paramsFactory,
       contextId,
       inquirerId,
-      probe ? GUARDS_ONLY : PIPELINE,
+      probe ? GUARDS_ONLY : ownGuardsOnly ? WITHOUT_GUARDS : PIPELINE,
       MCP_CONTEXT_TYPE,
     );
   }
