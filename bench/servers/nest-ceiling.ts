@@ -59,9 +59,12 @@ class AuthzCeilingController {
   }
 }
 
+/** The module's default validator options (what `ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })` does). */
+const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
+
 /**
  * The ceiling with the argument validation the module does: the `add` arguments go through class-transformer and
- * class-validator (the same AddDto) before the answer, as a Nest controller validating its input would. Informative:
+ * class-validator (the same AddDto and options) before the answer, as a Nest controller validating its input would. Informative:
  * no target is set against it.
  */
 @Controller()
@@ -70,7 +73,7 @@ class ValidatedCeilingController {
   @HttpCode(200)
   async handle(@Body() body: { id?: unknown; params?: { arguments?: unknown } }): Promise<unknown> {
     const args = plainToInstance(AddDto, body?.params?.arguments ?? {});
-    const errors = await validate(args);
+    const errors = await validate(args, VALIDATION);
     if (errors.length) return { jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: 'Invalid arguments' }], isError: true } };
     return answer(body, list);
   }
