@@ -88,9 +88,9 @@ export class McpArgumentsValidator {
 
   /**
    * What `plainToInstance` makes of flat arguments for a DTO without class-transformer decorators, without its
-   * per-call metadata lookups: a new instance with each primitive value copied, skipping what it skips (`__proto__`,
-   * `constructor`, methods, prototype properties without a setter). Undefined when a value is an object or array: the full transform
-   * runs then.
+   * per-call metadata lookups: a new instance with each primitive value copied, skipping what it skips
+   * (`__proto__`, `constructor`, methods, prototype properties without a setter). Undefined when a value is an
+   * object or array: the full transform runs then.
    */
   private toInstance(input: Record<string, unknown>): object | undefined {
     if (!this.plain) return undefined;
