@@ -73,14 +73,9 @@ export class McpArgumentsValidator {
       return { ok: false, errors: ['arguments must be an object'] };
     }
     if (!this.dto) return this.checkBound(input as Record<string, unknown>);
-    let instance: object;
-    try {
-      instance =
-        this.toInstance(input as Record<string, unknown>) ??
-        plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const instance =
+      this.toInstance(input as Record<string, unknown>) ??
+      plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
     return validate(instance, this.options).then((errors) =>
       errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance },
     );

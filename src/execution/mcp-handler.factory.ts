@@ -103,7 +103,7 @@ export class McpHandlerFactory {
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
   ): (...args: unknown[]) => Promise<unknown> {
-    const pipeline = this.pipeline(instance, methodName, probe, contextId, inquirerId, ownGuardsOnly);
+    const pipeline = this.pipeline(instance, methodName, probe, ownGuardsOnly, contextId, inquirerId);
     const handler = ownGuardsOnly
       ? async (...args: unknown[]) => {
           const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
@@ -131,9 +131,9 @@ export class McpHandlerFactory {
     instance: Record<string, (...args: unknown[]) => unknown>,
     methodName: string,
     probe: boolean,
+    ownGuardsOnly: boolean,
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
-    ownGuardsOnly = false,
   ): (...args: unknown[]) => Promise<unknown> {
     return this.externalContextCreator.create(
       instance,
