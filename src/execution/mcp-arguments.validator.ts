@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { ValidationShortcut } from './validation-shortcut.js';
 
 /** class-transformer's registry of @Type/@Transform/@Expose/@Exclude, keyed by class (the package's own storage). */
 interface TransformerStorage {
@@ -55,6 +56,8 @@ export type McpArgumentsResult = { ok: true; value: unknown } | { ok: false; err
 export class McpArgumentsValidator {
   /** For DTOs without class-transformer decorators: the prototype properties the direct copy must skip. */
   private readonly plain?: Set<string>;
+  /** The DTO's synchronous rules gathered once: arguments they accept skip `validate()`'s per-call machinery. */
+  private readonly shortcut?: ValidationShortcut;
 
   constructor(
     private readonly dto: Function | undefined,
@@ -64,9 +67,13 @@ export class McpArgumentsValidator {
     private readonly bound: readonly McpBoundArgument[] = [],
   ) {
     if (dto && !implicitConversion && isPlainDto(dto)) this.plain = unassignable(dto);
+    if (dto) this.shortcut = ValidationShortcut.compile(dto, options);
   }
 
-  /** Synchronous without a DTO; with one, class-validator's own promise (validators may be asynchronous). */
+  /**
+   * Synchronous without a DTO and when the DTO's synchronous rules accept the arguments; otherwise class-validator's
+   * own promise (it makes the error messages, and validators may be asynchronous).
+   */
   validate(raw: unknown): McpArgumentsResult | Promise<McpArgumentsResult> {
     const input = raw ?? {};
     if (typeof input !== 'object' || Array.isArray(input)) {
@@ -76,6 +83,7 @@ export class McpArgumentsValidator {
     const instance =
       this.toInstance(input as Record<string, unknown>) ??
       plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
+    if (this.shortcut?.passes(instance)) return { ok: true, value: instance };
     return validate(instance, this.options).then((errors) =>
       errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance },
     );

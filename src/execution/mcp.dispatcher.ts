@@ -88,7 +88,8 @@ export class McpDispatcher {
     if (!component) throw notFound();
     const admission = this.admit(component, context, notFound);
     const admitted = admission instanceof Promise ? await admission : admission;
-    const checked = await component.validator.validate(rawArguments);
+    const validation = component.validator.validate(rawArguments);
+    const checked = validation instanceof Promise ? await validation : validation;
     // SEP-1303: invalid arguments are a tool result the model can read and correct, not a protocol error.
     if (!checked.ok) return toToolError(McpMessages.invalidArguments(checked.errors));
     const invocation = this.invocation(component, context, 'call', checked.value, undefined, admitted);
@@ -109,7 +110,8 @@ export class McpDispatcher {
     const { component, variables } = found;
     const admission = this.admit(component, context, notFound);
     const admitted = admission instanceof Promise ? await admission : admission;
-    const checked = await component.validator.validate(variables ?? {});
+    const validation = component.validator.validate(variables ?? {});
+    const checked = validation instanceof Promise ? await validation : validation;
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
     const value = await this.run(component, this.invocation(component, context, 'call', checked.value, uri, admitted), context, notFound);
     return toResourceResult(value, uri, component.mimeType);
@@ -121,7 +123,8 @@ export class McpDispatcher {
     if (!component) throw notFound();
     const admission = this.admit(component, context, notFound);
     const admitted = admission instanceof Promise ? await admission : admission;
-    const checked = await component.validator.validate(rawArguments);
+    const validation = component.validator.validate(rawArguments);
+    const checked = validation instanceof Promise ? await validation : validation;
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
     const value = await this.run(component, this.invocation(component, context, 'call', checked.value, undefined, admitted), context, notFound);
     return toPromptResult(value, component.description);
