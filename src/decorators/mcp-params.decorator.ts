@@ -18,25 +18,29 @@ export const mcpArgsFactory = (property: string | undefined, ctx: ExecutionConte
  */
 export const McpArgs = createParamDecorator(mcpArgsFactory);
 
+/** @internal The factory of `@McpPrincipal()`. */
+export const mcpPrincipalFactory = (field: keyof McpAuthResult | 'sub' | undefined, ctx: ExecutionContext): unknown => {
+  const principal =
+    ctx.getType<string>() === MCP_CONTEXT_TYPE
+      ? invocationOf(ctx)?.principal
+      : getMcpAuthResult(ctx.switchToHttp().getRequest());
+  if (field === undefined) return principal;
+  // 'sub' is the subject itself, the field asked for most.
+  return field === 'sub' ? principal?.principal.sub : principal?.[field];
+};
+
 /**
  * The normalized principal of the caller, or one of its fields (`@McpPrincipal('sub')`, `@McpPrincipal('scopes')`). Also works on the
  * app's own HTTP routes guarded by `McpAuthGuard`.
  * @example `@McpPrincipal() who: McpAuthResult<MyClaims>`
  */
-export const McpPrincipal = createParamDecorator(
-  (field: keyof McpAuthResult | 'sub' | undefined, ctx: ExecutionContext): unknown => {
-    const principal =
-      ctx.getType<string>() === MCP_CONTEXT_TYPE
-        ? invocationOf(ctx)?.principal
-        : getMcpAuthResult(ctx.switchToHttp().getRequest());
-    if (field === undefined) return principal;
-    // 'sub' is the subject itself, the field asked for most.
-    return field === 'sub' ? principal?.principal.sub : principal?.[field];
-  },
-);
+export const McpPrincipal = createParamDecorator(mcpPrincipalFactory);
+
+/** @internal The factory of `@McpContext()`. */
+export const mcpContextFactory = (_data: unknown, ctx: ExecutionContext): unknown => invocationOf(ctx)?.context;
 
 /** The request's `McpContext`: progress, logging to the client, abort signal, session id, HTTP request. */
-export const McpContext = createParamDecorator((_data: unknown, ctx: ExecutionContext) => invocationOf(ctx)?.context);
+export const McpContext = createParamDecorator(mcpContextFactory);
 
 /** The type of what `@McpContext()` injects. */
 export type McpContext = McpContextShape;

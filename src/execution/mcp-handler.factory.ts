@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { INTERCEPTORS_METADATA, PIPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { mcpArgsFactory, mcpContextFactory, mcpPrincipalFactory } from '../decorators/mcp-params.decorator.js';
 import { MCP_CONTEXT_TYPE, MCP_NO_PARAMS_METADATA } from '../mcp-auth.constants.js';
 import { McpAccessDenied, runModuleGuards } from '../authorization/mcp-authorization.guard.js';
 import { createFilterRunner } from './mcp-exception-filters.js';
@@ -31,6 +34,23 @@ function probeFor(method: Function): Function {
     Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, method), probe);
   }
   return probe;
+}
+
+/** The module's own parameter decorators: what they resolve to depends only on the invocation. */
+const OWN_PARAM_FACTORIES: ReadonlySet<unknown> = new Set([mcpArgsFactory, mcpPrincipalFactory, mcpContextFactory]);
+
+interface OwnParam {
+  readonly index: number;
+  readonly data: unknown;
+  readonly factory: (data: unknown, ctx: ExecutionContextHost) => unknown;
+}
+
+/** The parts of Nest's `ApplicationConfig` read here. */
+interface GlobalEnhancers {
+  getGlobalPipes?(): unknown[];
+  getGlobalRequestPipes?(): unknown[];
+  getGlobalInterceptors?(): unknown[];
+  getGlobalRequestInterceptors?(): unknown[];
 }
 
 /**
@@ -103,7 +123,9 @@ export class McpHandlerFactory {
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
   ): (...args: unknown[]) => Promise<unknown> {
-    const pipeline = this.pipeline(instance, methodName, probe, ownGuardsOnly, contextId, inquirerId);
+    const pipeline =
+      (!probe && ownGuardsOnly && !contextId && this.direct(instance, methodName)) ||
+      this.pipeline(instance, methodName, probe, ownGuardsOnly, contextId, inquirerId);
     const handler = ownGuardsOnly
       ? async (...args: unknown[]) => {
           const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
@@ -125,6 +147,60 @@ export class McpHandlerFactory {
         throw error;
       }
     };
+  }
+
+  /**
+   * What `ExternalContextCreator` would do for a method with nothing of Nest's to apply — no pipes and no interceptors
+   * (global, on the class or on the method), parameters all the module's own decorators — without its per-call
+   * machinery: the parameters resolved from the same `'mcp'` execution context, the method called, an Observable
+   * result turned into its last value. Undefined when anything else applies: the call then goes through
+   * `ExternalContextCreator`.
+   */
+  private direct(
+    instance: Record<string, (...args: unknown[]) => unknown>,
+    methodName: string,
+  ): ((...args: unknown[]) => Promise<unknown>) | undefined {
+    const method = instance[methodName];
+    const classRef = instance.constructor;
+    if (this.hasGlobalEnhancers()) return undefined;
+    for (const key of [PIPES_METADATA, INTERCEPTORS_METADATA]) {
+      if (((Reflect.getMetadata(key, classRef) ?? []) as unknown[]).length) return undefined;
+      if (((Reflect.getMetadata(key, method) ?? []) as unknown[]).length) return undefined;
+    }
+    const params: OwnParam[] = [];
+    const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodName) ?? {}) as Record<string, Partial<OwnParam> & { pipes?: unknown[] }>;
+    for (const param of Object.values(metadata)) {
+      if (!OWN_PARAM_FACTORIES.has(param.factory) || param.pipes?.length || typeof param.index !== 'number') return undefined;
+      params.push(param as OwnParam);
+    }
+    // A method without parameters receives the raw arguments from Nest: left to it.
+    if (!params.length) return undefined;
+    const length = Math.max(...params.map((p) => p.index)) + 1;
+    return async (...args: unknown[]) => {
+      const context = new ExecutionContextHost(args, classRef as never, method as never);
+      context.setType(MCP_CONTEXT_TYPE);
+      const values: unknown[] = new Array(length).fill(undefined);
+      for (const { index, data, factory } of params) values[index] = factory(data, context);
+      const result = await method.apply(instance, values);
+      return isObservable(result) ? lastValueFrom(result) : result;
+    };
+  }
+
+  /** Whether the app has global pipes or interceptors (APP_PIPE, useGlobalPipes, ...); when unsure, assume so. */
+  private hasGlobalEnhancers(): boolean {
+    const creator = this.externalContextCreator as unknown as {
+      pipesContextCreator?: { config?: GlobalEnhancers };
+      interceptorsContextCreator?: { config?: GlobalEnhancers };
+    };
+    const pipes = creator.pipesContextCreator?.config;
+    const interceptors = creator.interceptorsContextCreator?.config;
+    const lists = [
+      pipes?.getGlobalPipes?.(),
+      pipes?.getGlobalRequestPipes?.(),
+      interceptors?.getGlobalInterceptors?.(),
+      interceptors?.getGlobalRequestInterceptors?.(),
+    ];
+    return lists.some((list) => !Array.isArray(list) || list.length > 0);
   }
 
   private pipeline(
