@@ -123,16 +123,17 @@ export class McpHandlerFactory {
     contextId?: ReturnType<typeof ContextIdFactory.create>,
     inquirerId?: string,
   ): (...args: unknown[]) => Promise<unknown> {
-    const pipeline =
-      (!probe && ownGuardsOnly && !contextId && this.direct(instance, methodName)) ||
-      this.pipeline(instance, methodName, probe, ownGuardsOnly, contextId, inquirerId);
-    const handler = ownGuardsOnly
-      ? async (...args: unknown[]) => {
-          const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
-          if (guarded) await guarded;
-          return pipeline(...args);
-        }
-      : pipeline;
+    const direct = !probe && ownGuardsOnly && !contextId ? this.direct(instance, methodName) : undefined;
+    const pipeline = direct ? undefined : this.pipeline(instance, methodName, probe, ownGuardsOnly, contextId, inquirerId);
+    const handler =
+      direct ??
+      (ownGuardsOnly
+        ? async (...args: unknown[]) => {
+            const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
+            if (guarded) await guarded;
+            return pipeline!(...args);
+          }
+        : pipeline!);
     const filters = probe ? undefined : createFilterRunner(this.moduleRef, instance.constructor, instance[methodName]);
     if (!filters) return handler;
     return async (...args: unknown[]) => {
@@ -150,10 +151,10 @@ export class McpHandlerFactory {
   }
 
   /**
-   * What `ExternalContextCreator` would do for a method with nothing of Nest's to apply — no pipes and no interceptors
-   * (global, on the class or on the method), parameters all the module's own decorators — without its per-call
-   * machinery: the parameters resolved from the same `'mcp'` execution context, the method called, an Observable
-   * result turned into its last value. Undefined when anything else applies: the call then goes through
+   * What the module's guards and `ExternalContextCreator` would do for a method with nothing of Nest's to apply — no
+   * guards of the app's, no pipes and no interceptors (global, on the class or on the method), parameters all the
+   * module's own decorators — without the per-call machinery: the module's guards run, the parameters are resolved
+   * from the same `'mcp'` execution context, the method is called, an Observable result becomes its last value. Undefined when anything else applies: the call then goes through
    * `ExternalContextCreator`.
    */
   private direct(
@@ -177,6 +178,9 @@ export class McpHandlerFactory {
     if (!params.length) return undefined;
     const length = Math.max(...params.map((p) => p.index)) + 1;
     return async (...args: unknown[]) => {
+      // The module's own guards first (the component has no others), as the pipeline would run them.
+      const guarded = runModuleGuards(args[MCP_INVOCATION_INDEX] as McpInvocationState);
+      if (guarded) await guarded;
       const context = new ExecutionContextHost(args, classRef as never, method as never);
       context.setType(MCP_CONTEXT_TYPE);
       const values: unknown[] = new Array(length).fill(undefined);
