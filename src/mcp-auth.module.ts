@@ -24,6 +24,7 @@ import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
 import { McpHttpHandler } from './transport/mcp-http.handler.js';
 import { McpOriginGuard } from './transport/mcp-origin.guard.js';
+import { McpRouteGuard } from './transport/mcp-route.guard.js';
 import { McpSessionStore } from './transport/mcp-session.store.js';
 
 /**
@@ -48,6 +49,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpSessionStore,
     McpHttpHandler,
     McpOriginGuard,
+    McpRouteGuard,
     McpAuthenticationService,
     McpAuthGuard,
     McpProtectedResourceMetadata,

@@ -137,27 +137,32 @@ class JwtAuthenticator implements McpAuthenticator {
     if (options.cache !== false) this.cache = new VerifiedTokenCache(options.cache?.maxEntries, options.cache?.maxAgeMs);
   }
 
-  async authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> {
+  /** Synchronous for a token already verified (the cache); a fresh token is verified asynchronously. */
+  authenticate(request: McpAuthRequest): McpAuthResult | null | Promise<McpAuthResult> {
     const token = request.token;
     if (!token || !isCompactJws(token)) return null; // not a JWT: another authenticator may know it
-    let result = this.cache?.get(token);
-    if (!result) {
-      let payload: JWTPayload;
-      try {
-        payload = await this.verify(token, this.verifyOptions);
-      } catch (error) {
-        this.logger.debug(`JWT refused: ${(error as { code?: string }).code ?? (error as Error).name}`);
-        throw new McpAuthError('invalid_token');
-      }
-      // Tokens must expire (jose enforces it through requiredClaims; JwtService verifiers do not).
-      if (typeof payload.exp !== 'number') throw new McpAuthError('invalid_token');
-      // An `iat` in the future is a token minted by a skewed or hostile clock (jose checks only its type).
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.clockTolerance) {
-        throw new McpAuthError('invalid_token');
-      }
-      result = resultFromClaims(payload as Record<string, unknown>, this.options.claims ?? {}, 'jwt', this.options.exposeToken ? token : undefined);
-      this.cache?.set(token, result);
+    const cached = this.cache?.get(token);
+    if (!cached) return this.verifyFresh(token);
+    requireScopes(cached, this.options.requiredScopes);
+    return cached;
+  }
+
+  private async verifyFresh(token: string): Promise<McpAuthResult> {
+    let payload: JWTPayload;
+    try {
+      payload = await this.verify(token, this.verifyOptions);
+    } catch (error) {
+      this.logger.debug(`JWT refused: ${(error as { code?: string }).code ?? (error as Error).name}`);
+      throw new McpAuthError('invalid_token');
     }
+    // Tokens must expire (jose enforces it through requiredClaims; JwtService verifiers do not).
+    if (typeof payload.exp !== 'number') throw new McpAuthError('invalid_token');
+    // An `iat` in the future is a token minted by a skewed or hostile clock (jose checks only its type).
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.clockTolerance) {
+      throw new McpAuthError('invalid_token');
+    }
+    const result = resultFromClaims(payload as Record<string, unknown>, this.options.claims ?? {}, 'jwt', this.options.exposeToken ? token : undefined);
+    this.cache?.set(token, result);
     requireScopes(result, this.options.requiredScopes);
     return result;
   }

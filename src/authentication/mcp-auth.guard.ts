@@ -52,12 +52,20 @@ export class McpAuthGuard implements CanActivate {
 
   /** Sets `WWW-Authenticate` on the response and returns the exception to throw. */
   protected challenge(error: unknown, context: ExecutionContext): Error {
-    if (!(error instanceof McpAuthError) && !(error instanceof McpCredentialsMissing)) return error as Error;
-    const challenge = buildChallenge(error instanceof McpAuthError ? error : undefined, {
-      resourceMetadataUrl: this.options.resourceMetadataUrl,
-      scopes: this.options.requiredScopes,
-    });
-    this.adapterHost.httpAdapter.setHeader(this.getResponse(context), 'WWW-Authenticate', challenge.header);
-    return challenge.exception;
+    return challengeFor(error, this.getResponse(context), this.options, this.adapterHost);
   }
+}
+
+/**
+ * @internal An authentication failure as the HTTP answer: sets `WWW-Authenticate` on the response and returns the
+ * exception to throw (401/403); anything that is not an authentication failure is returned as it is.
+ */
+export function challengeFor(error: unknown, response: unknown, options: McpResolvedOptions, adapterHost: HttpAdapterHost): Error {
+  if (!(error instanceof McpAuthError) && !(error instanceof McpCredentialsMissing)) return error as Error;
+  const challenge = buildChallenge(error instanceof McpAuthError ? error : undefined, {
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    scopes: options.requiredScopes,
+  });
+  adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge.header);
+  return challenge.exception;
 }

@@ -62,20 +62,35 @@ export class McpAuthenticationService implements OnModuleInit {
   }
 
   async authenticate(request: McpAuthRequest): Promise<McpAuthResult> {
-    for (const authenticator of this.chain) {
-      let result: McpAuthResult | null;
+    return this.resolve(request);
+  }
+
+  /**
+   * @internal The same decision as `authenticate`, made synchronously when every authenticator it asks answers
+   * synchronously (no credentials, a static token, a JWT already verified): it then returns the result or throws.
+   */
+  resolve(request: McpAuthRequest): McpAuthResult | Promise<McpAuthResult> {
+    return this.from(request, 0);
+  }
+
+  /** The chain from `index` on: the first result wins, `null` falls through. */
+  private from(request: McpAuthRequest, index: number): McpAuthResult | Promise<McpAuthResult> {
+    for (let i = index; i < this.chain.length; i++) {
+      let result: ReturnType<McpAuthenticator['authenticate']>;
       try {
-        result = await authenticator.authenticate(request);
+        result = this.chain[i]!.authenticate(request);
       } catch (error) {
-        if (error instanceof McpAuthError) throw error;
-        // An authenticator that breaks refuses the request: fail closed, and keep the cause in the log.
-        this.logger.error(`An authenticator failed: ${(error as Error)?.stack ?? error}`);
-        throw new McpAuthError('invalid_token');
+        throw this.refusal(error);
       }
-      if (result) {
-        requireScopes(result, this.options.requiredScopes);
-        return result;
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(
+          (settled) => (settled ? this.accept(settled) : this.from(request, i + 1)),
+          (error: unknown) => {
+            throw this.refusal(error);
+          },
+        );
       }
+      if (result) return this.accept(result);
     }
     // With no authenticator at all (a public server) credentials are not this module's to judge: the app's own
     // guards may read them. Otherwise credentials nobody accepted are invalid.
@@ -83,6 +98,18 @@ export class McpAuthenticationService implements OnModuleInit {
     // With server-wide required scopes an anonymous caller could do nothing: ask it to authenticate instead.
     if (this.options.allowAnonymous && !this.options.requiredScopes.length) return ANONYMOUS;
     throw new McpCredentialsMissing();
+  }
+
+  private accept(result: McpAuthResult): McpAuthResult {
+    requireScopes(result, this.options.requiredScopes);
+    return result;
+  }
+
+  /** An authenticator's failure: its own refusal stands; anything else refuses the request (fail closed), logged. */
+  private refusal(error: unknown): McpAuthError {
+    if (error instanceof McpAuthError) return error;
+    this.logger.error(`An authenticator failed: ${(error as Error)?.stack ?? error}`);
+    return new McpAuthError('invalid_token');
   }
 
   private async build(spec: McpAuthenticatorSpec, setup: { moduleRef: ModuleRef; resource?: string }): Promise<McpAuthenticator> {
@@ -98,6 +125,10 @@ export class McpAuthenticationService implements OnModuleInit {
     const fn = spec as McpAuthenticateFn;
     return { authenticate: (request) => fn(request) };
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<McpAuthResult | null> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 function hasAuthorization(request: McpAuthRequest): boolean {

@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, Inject, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
-import { McpAuthGuard } from '../authentication/mcp-auth.guard.js';
 import { McpHttpHandler } from './mcp-http.handler.js';
-import { McpOriginGuard } from './mcp-origin.guard.js';
+import { McpRouteGuard } from './mcp-route.guard.js';
 
 /**
  * Creates the MCP route's controller class. Each module definition gets its own class so that its path, which
@@ -10,7 +9,7 @@ import { McpOriginGuard } from './mcp-origin.guard.js';
  */
 export function createMcpRouteController(): Type<unknown> {
   @Controller()
-  @UseGuards(McpOriginGuard, McpAuthGuard)
+  @UseGuards(McpRouteGuard)
   class McpRouteController {
     constructor(@Inject(McpHttpHandler) private readonly handler: McpHttpHandler) {}
 

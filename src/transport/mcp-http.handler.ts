@@ -282,10 +282,10 @@ function acceptsAny(accept: string, types: string[]): boolean {
   return types.some((type) => lower.includes(type));
 }
 
-/** The principal `McpAuthGuard` stored on the request; its absence means the guard did not run: fail closed. */
+/** The principal the route's guard stored on the request; its absence means the guard did not run: fail closed. */
 function principalOf(request: unknown): McpAuthResult {
   const result = getMcpAuthResult(request);
-  if (!result) throw new Error('McpAuthModule: the MCP route ran without McpAuthGuard');
+  if (!result) throw new Error('McpAuthModule: the MCP route ran without its authentication guard');
   return result;
 }
 
