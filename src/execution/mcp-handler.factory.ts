@@ -185,8 +185,12 @@ export class McpHandlerFactory {
       context.setType(MCP_CONTEXT_TYPE);
       const values: unknown[] = new Array(length).fill(undefined);
       for (const { index, data, factory } of params) values[index] = factory(data, context);
-      const result = await method.apply(instance, values);
-      return isObservable(result) ? lastValueFrom(result) : result;
+      const result = method.apply(instance, values);
+      if (isObservable(result)) return lastValueFrom(result);
+      // A promise is adopted by this function's own; one that resolves to an Observable is rare enough to await.
+      if (!(result instanceof Promise)) return result;
+      const settled: unknown = await result;
+      return isObservable(settled) ? lastValueFrom(settled) : settled;
     };
   }
 

@@ -174,23 +174,25 @@ export class McpHttpHandler {
    * Dispatches one request; a client that goes away cancels it (its handler sees the abort signal). Requests the
    * module answers itself watch the connection only once their handler asks for the signal (most never do).
    */
-  private async dispatchOne(
+  private dispatchOne(
     ex: HttpExchange,
     message: JsonRpcMessage,
     state: McpRequestState,
     session: McpHttpSession | undefined,
   ): Promise<JsonRpcMessage | undefined> {
     const d = this.protocol.transport.dispatch(message, state);
-    session?.inflight.set(message.id as string | number, d.internalId);
     const watch = () =>
       ex.onClose(() => {
         if (!ex.finished) this.protocol.transport.cancel(d.internalId, 'client disconnected');
       });
     if (d.direct) d.direct.onSignal(watch);
     else watch();
-    const reply = await d.response;
-    session?.inflight.delete(message.id as string | number);
-    return reply;
+    if (!session) return d.response;
+    session.inflight.set(message.id as string | number, d.internalId);
+    return d.response.then((reply) => {
+      session.inflight.delete(message.id as string | number);
+      return reply;
+    });
   }
 
   /** MCP 2025-11-25 scope challenge: 403 insufficient_scope naming granted ∪ required scopes, with the replies. */

@@ -98,6 +98,11 @@ class TwinTools {
     return of('first', `last ${args.text}`);
   }
 
+  @McpTool({ description: 'Answers with a promise of an Observable (no enhancers).' })
+  async observedLater(@McpArgs() args: EchoDto): Promise<Observable<string>> {
+    return of('first', `later ${args.text}`);
+  }
+
   @McpTool({ description: 'A method pipe.' })
   @UsePipes(UpperText)
   methodPiped(@McpArgs('text') text: string): string {
@@ -186,11 +191,12 @@ for (const adapter of ADAPTERS) {
       assert.deepEqual({ ...rest, pipeline: false }, plain.structuredContent);
     });
 
-    it('an Observable result answers with its last value on both paths', async () => {
+    it('an Observable result (or a promise of one) answers with its last value on both paths', async () => {
       const plain = await client.callTool({ name: 'observed', arguments: { text: 'x' } });
       const intercepted = await client.callTool({ name: 'observedIntercepted', arguments: { text: 'x' } });
       assert.equal(textOf(plain), 'last x');
       assert.deepEqual(plain, intercepted);
+      assert.equal(textOf(await client.callTool({ name: 'observedLater', arguments: { text: 'y' } })), 'later y');
     });
 
     it('pipes and interceptors on the method, the class or the parameter still apply', async () => {
