@@ -63,15 +63,25 @@ export function toAuthResult(init: McpAuthResultInit, source: McpAuthSource): Mc
   }
   // Built field by field (one result per verified token, on the request path): no intermediate objects.
   const result: { -readonly [K in keyof McpAuthResult]: McpAuthResult[K] } = {
-    principal: Object.freeze({ ...init.principal }),
+    principal: Object.freeze(copyOwn(init.principal)),
     scopes: Object.freeze(init.scopes ? init.scopes.slice() : []),
     roles: Object.freeze(init.roles ? init.roles.slice() : []),
-    claims: Object.freeze({ ...init.claims }),
+    claims: Object.freeze(copyOwn(init.claims)),
     source,
   };
   if (init.clientId !== undefined) result.clientId = init.clientId;
   if (init.expiresAt !== undefined) result.expiresAt = init.expiresAt;
   return Object.freeze(result);
+}
+
+/**
+ * A shallow copy of an object's own enumerable properties, as spread makes it. Object.assign makes the same copy
+ * faster (V8 freezes its result several times faster than a spread's), except for an own `__proto__` key (JSON can
+ * carry one), which it would apply as the copy's prototype: spread copies that one as a plain property.
+ */
+function copyOwn<T extends object>(source: T | undefined): T {
+  if (source === undefined || source === null) return {} as T;
+  return Object.hasOwn(source, '__proto__') ? { ...source } : Object.assign({}, source);
 }
 
 /** The request property where the authentication guard leaves its result. */

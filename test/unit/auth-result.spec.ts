@@ -21,6 +21,19 @@ describe('toAuthResult', () => {
     assert.equal('clientId' in toAuthResult({ principal: { sub: 'bob' } }, 'custom'), false);
   });
 
+  it('copies an own "__proto__" claim as a plain property, never as the prototype of the copy', () => {
+    const claims = JSON.parse('{"tenant":"t1","__proto__":{"admin":true}}') as Record<string, unknown>;
+    const principal = JSON.parse('{"sub":"alice","__proto__":{"admin":true}}') as { sub: string };
+    const result = toAuthResult({ principal, claims }, 'custom');
+    for (const copy of [result.claims, result.principal] as Array<Record<string, unknown>>) {
+      assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+      assert.equal(copy.admin, undefined);
+      assert.ok(Object.hasOwn(copy, '__proto__'));
+      assert.ok(Object.isFrozen(copy));
+    }
+    assert.equal(result.claims.tenant, 't1');
+  });
+
   it('refuses scopes or roles that are not arrays of strings', () => {
     for (const init of [{ scopes: 'notes:read notes:write' }, { roles: 'admin' }, { scopes: ['ok', 1] }]) {
       assert.throws(() => toAuthResult({ principal: { sub: 'alice' }, ...(init as object) }, 'custom'), /must be an array of strings/);
