@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
+  Catch,
   Injectable,
+  UseFilters,
   UseInterceptors,
   UsePipes,
   type ArgumentMetadata,
   type CallHandler,
+  type ExceptionFilter,
   type ExecutionContext,
   type NestInterceptor,
   type PipeTransform,
@@ -15,7 +18,7 @@ import {
 import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { map, of, type Observable } from 'rxjs';
-import { McpArgs, McpContext, McpPrincipal, McpTool, type McpAuthResult } from 'nestjs-mcp-auth';
+import { McpArgs, McpContext, McpPrincipal, McpTool, RequireScopes, type McpAuthResult } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 
 /**
@@ -74,6 +77,14 @@ class UpperText implements PipeTransform {
   }
 }
 
+/** Turns any exception into a result. */
+@Catch()
+class TurnIntoResult implements ExceptionFilter {
+  catch(error: Error) {
+    return { content: [{ type: 'text', text: `filtered: ${error.message}` }] };
+  }
+}
+
 @Injectable()
 class TwinTools {
   @McpTool({ description: 'Describes what it received (no enhancers).' })
@@ -112,6 +123,18 @@ class TwinTools {
   @McpTool({ description: 'A parameter pipe.' })
   paramPiped(@McpArgs('text', UpperText) text: string): string {
     return text;
+  }
+
+  @McpTool({ description: 'Throws, under an exception filter.' })
+  @UseFilters(TurnIntoResult)
+  filtered(@McpArgs() _args: EchoDto): string {
+    throw new Error('boom');
+  }
+
+  @McpTool({ description: 'Needs a scope nobody here has, under an exception filter.', auth: RequireScopes('notes:admin') })
+  @UseFilters(TurnIntoResult)
+  deniedFiltered(@McpArgs() _args: EchoDto): string {
+    return 'never';
   }
 
   @McpTool({ description: 'Throws (no enhancers).' })
@@ -205,6 +228,11 @@ for (const adapter of ADAPTERS) {
       assert.equal(await text('paramPiped'), 'QUIET');
       assert.equal(await text('classPiped'), 'QUIET');
       assert.equal(await text('marked'), '[marked] quiet');
+    });
+
+    it("a component's exception filter handles its errors, never its denial", async () => {
+      assert.equal(textOf(await client.callTool({ name: 'filtered', arguments: { text: 'x' } })), 'filtered: boom');
+      await assert.rejects(client.callTool({ name: 'deniedFiltered', arguments: { text: 'x' } }), /Unknown tool: deniedFiltered/);
     });
 
     it('a handler that throws or rejects is masked as on the pipeline', async () => {
