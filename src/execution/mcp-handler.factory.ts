@@ -154,8 +154,8 @@ export class McpHandlerFactory {
    * What the module's guards and `ExternalContextCreator` would do for a method with nothing of Nest's to apply — no
    * guards of the app's, no pipes and no interceptors (global, on the class or on the method), parameters all the
    * module's own decorators — without the per-call machinery: the module's guards run, the parameters are resolved
-   * from the same `'mcp'` execution context, the method is called, an Observable result becomes its last value. Undefined when anything else applies: the call then goes through
-   * `ExternalContextCreator`.
+   * from the same `'mcp'` execution context, the method is called, an Observable result becomes its last value.
+   * Undefined when anything else applies: the call then goes through `ExternalContextCreator`.
    */
   private direct(
     instance: Record<string, (...args: unknown[]) => unknown>,
@@ -169,7 +169,8 @@ export class McpHandlerFactory {
       if (((Reflect.getMetadata(key, method) ?? []) as unknown[]).length) return undefined;
     }
     const params: OwnParam[] = [];
-    const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodName) ?? {}) as Record<string, Partial<OwnParam> & { pipes?: unknown[] }>;
+    type RouteArg = Partial<OwnParam> & { pipes?: unknown[] };
+    const metadata = (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, methodName) ?? {}) as Record<string, RouteArg>;
     for (const param of Object.values(metadata)) {
       if (!OWN_PARAM_FACTORIES.has(param.factory) || param.pipes?.length || typeof param.index !== 'number') return undefined;
       params.push(param as OwnParam);
@@ -187,7 +188,7 @@ export class McpHandlerFactory {
       for (const { index, data, factory } of params) values[index] = factory(data, context);
       const result = method.apply(instance, values);
       if (isObservable(result)) return lastValueFrom(result);
-      // A promise is adopted by this function's own; one that resolves to an Observable is rare enough to await.
+      // A synchronous result needs no await; a promise is awaited, as Nest does, in case it resolves to an Observable.
       if (!(result instanceof Promise)) return result;
       const settled: unknown = await result;
       return isObservable(settled) ? lastValueFrom(settled) : settled;

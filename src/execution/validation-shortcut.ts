@@ -74,7 +74,8 @@ export class ValidationShortcut {
       return undefined;
     }
     // The same selection class-validator makes on every call (own and inherited rules, `always`, groups).
-    const records = storage.getTargetValidationMetadatas(dto, undefined, options.always ?? false, options.strictGroups ?? false, options.groups);
+    const { always = false, strictGroups = false, groups } = options;
+    const records = storage.getTargetValidationMetadatas(dto, undefined, always, strictGroups, groups);
     // No rules at all: with forbidUnknownValues (on unless false) that is an error; without, nothing to shortcut.
     if (!records.length) return undefined;
     const byName = new Map<string, ValidationRecord[]>();
