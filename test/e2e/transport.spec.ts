@@ -2,8 +2,20 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { request, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { Controller, Delete, Module } from '@nestjs/common';
 import { ADAPTERS, post, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 import { HangProbe } from '../fixtures/notes.components.js';
+
+/** An app route beside the MCP one, to check that what the module does on its own path stays there. */
+@Controller('notes')
+class OtherController {
+  @Delete()
+  remove(): string {
+    return 'removed';
+  }
+}
+@Module({ controllers: [OtherController] })
+class OtherRoutesModule {}
 
 const rpc = (id: number, method: string, params?: Record<string, unknown>) => ({ jsonrpc: '2.0', id, method, ...(params && { params }) });
 const INITIALIZE = rpc(1, 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
@@ -305,6 +317,19 @@ for (const adapter of ADAPTERS) {
         assert.equal(f.url.pathname, '/api/mcp');
         assert.equal((await post(f.url, rpc(1, 'ping'))).status, 200);
         assert.equal((await post(new URL('/mcp', f.base), rpc(1, 'ping'))).status, 404);
+      } finally {
+        await f.close();
+      }
+    });
+
+    it("a bodiless DELETE with a JSON Content-Type is the framework's to answer on the app's other routes", async () => {
+      const f = await startFixture({ adapter, imports: [{ module: OtherRoutesModule }] });
+      try {
+        const other = await fetch(new URL('/notes', f.base), { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+        // Fastify refuses an empty JSON body (the module drops that header only on the MCP path); Express accepts it.
+        assert.equal(other.status, adapter === 'fastify' ? 400 : 200, await other.text());
+        const mcp = await fetch(f.url, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+        assert.equal(mcp.status, 405, 'the MCP route itself answers: DELETE is not allowed in stateless mode');
       } finally {
         await f.close();
       }
