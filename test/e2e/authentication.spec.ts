@@ -276,6 +276,15 @@ describe('server-wide required scopes and token introspection', () => {
     assert.equal(params.resource_metadata, PRM_URL);
   });
 
+  it('refuses the same under-scoped token again once it is in the verified-token cache (answered synchronously)', async () => {
+    const token = await idp.token('agent-reader');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await post(app.url, probeCall(), { authorization: `Bearer ${token}` });
+      assert.equal(response.status, 403, `attempt ${attempt + 1}`);
+      assert.equal(challengeParams(response.headers.get('www-authenticate')).error, 'insufficient_scope');
+    }
+  });
+
   it('lets a token with every required scope through', async () => {
     const token = await idp.token('agent-writer');
     const response = await post(app.url, probeCall(), { authorization: `Bearer ${token}` });
