@@ -67,6 +67,6 @@ export {
   type McpCheckOutcome,
 } from './authorization/mcp-auth-check.js';
 export { McpAuth } from './authorization/mcp-auth.decorator.js';
-export { McpAuthorizationGuard } from './authorization/mcp-authorization.guard.js';
+export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
 export type { McpAuthDecision } from './authorization/mcp-authorizer.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';

@@ -5,8 +5,8 @@ export const MCP_RESOURCE_TEMPLATE_METADATA = 'mcp:resource-template';
 export const MCP_PROMPT_METADATA = 'mcp:prompt';
 export const MCP_PROPERTY_METADATA = 'mcp:property';
 export const MCP_AUTH_METADATA = 'mcp:auth';
-/** A metadata key no parameter uses: the list-phase wrapper runs guards without resolving parameters. */
-export const MCP_NO_PARAMS_METADATA = 'mcp:no-params';
+/** On a guard class: the guard has no side effects and also runs while listing (`@McpListSafe()`). */
+export const MCP_LIST_SAFE_METADATA = 'mcp:list-safe';
 
 /** The context type guards and interceptors see from `ExecutionContext#getType()`. */
 export const MCP_CONTEXT_TYPE = 'mcp';
@@ -17,3 +17,5 @@ export const MCP_RESOLVED_OPTIONS = Symbol('McpResolvedOptions');
 export const MCP_ROUTE_CONTROLLER = Symbol('McpRouteController');
 /** DI token of the provider that binds the route path onto that controller. */
 export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');
+/** DI token of the authentication guard the MCP route runs (`McpAuthGuard`, or the app's `authenticationGuard`). */
+export const MCP_ROUTE_AUTH_GUARD = Symbol('McpRouteAuthGuard');

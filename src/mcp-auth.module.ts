@@ -1,6 +1,5 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
-import { PATH_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 import { McpAuthenticationService } from './authentication/mcp-authentication.service.js';
 import { McpProtectedResourceMetadata } from './authentication/protected-resource.metadata.js';
@@ -11,7 +10,9 @@ import { McpRegistry } from './discovery/mcp.registry.js';
 import { McpErrorMapper } from './execution/mcp-error.mapper.js';
 import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
 import { McpDispatcher } from './execution/mcp.dispatcher.js';
-import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
+import { PATH_METADATA } from './execution/nest-internals.js';
+import { McpAccess } from './authorization/mcp-access.js';
+import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
 import {
   MCP_ASYNC_OPTIONS_TYPE,
   MCP_MODULE_OPTIONS,
@@ -52,8 +53,15 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpRouteGuard,
     McpAuthenticationService,
     McpAuthGuard,
+    {
+      provide: MCP_ROUTE_AUTH_GUARD,
+      useFactory: (options: McpResolvedOptions, moduleRef: ModuleRef, guard: McpAuthGuard) =>
+        options.authenticationGuard ? moduleRef.create(options.authenticationGuard) : guard,
+      inject: [MCP_RESOLVED_OPTIONS, ModuleRef, McpAuthGuard],
+    },
     McpProtectedResourceMetadata,
     McpAuthorizer,
+    McpAccess,
     McpBodyErrors,
   ],
   exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],

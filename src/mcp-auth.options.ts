@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import type { ValidatorOptions } from 'class-validator';
+import type { Type } from '@nestjs/common';
+import type { McpAuthGuard } from './authentication/mcp-auth.guard.js';
 import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
 import type { McpAuthCheck } from './authorization/mcp-auth-check.js';
@@ -83,6 +85,11 @@ export interface McpAuthModuleOptions {
   authenticate?: McpAuthenticatorSpec[];
   /** Requests without credentials get the anonymous principal instead of 401 (bad credentials are still refused). */
   allowAnonymous?: boolean;
+  /**
+   * A subclass of `McpAuthGuard` the MCP route authenticates with, so its hooks (`getRequest`, `handleRequest`,
+   * `challenge`) apply there as on the app's own routes. Its constructor receives the module's providers.
+   */
+  authenticationGuard?: Type<McpAuthGuard>;
   /** Scopes every request must hold: 403 `insufficient_scope` otherwise. */
   requiredScopes?: string[];
   /** More scopes to advertise in `scopes_supported` (those named by checks and options are added automatically). */
@@ -129,6 +136,7 @@ export interface McpResolvedOptions {
   readonly authorizationServers: readonly string[];
   readonly authenticate: readonly McpAuthenticatorSpec[];
   readonly allowAnonymous: boolean;
+  readonly authenticationGuard?: Type<McpAuthGuard>;
   readonly requiredScopes: readonly string[];
   readonly scopesSupported: readonly string[];
   readonly resourceDocumentation?: string;
@@ -180,6 +188,10 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
       throw new Error(McpMessages.authenticatorInvalid(index));
     }
   });
+  const authenticationGuard = options.authenticationGuard;
+  if (authenticationGuard !== undefined && !isAuthGuardClass(authenticationGuard)) {
+    throw new Error(McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthGuard', authenticationGuard));
+  }
   const allowAnonymous = options.allowAnonymous ?? false;
   if (typeof allowAnonymous !== 'boolean') throw new Error(McpMessages.optionInvalid('allowAnonymous', 'a boolean', allowAnonymous));
   if (http && !authenticate.length && !allowAnonymous) throw new Error(McpMessages.noAuthenticator());
@@ -224,6 +236,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     authorizationServers,
     authenticate,
     allowAnonymous,
+    authenticationGuard,
     requiredScopes,
     scopesSupported,
     resourceDocumentation: options.resourceDocumentation,
@@ -250,6 +263,12 @@ function resolveResource(value: unknown): string {
   const url = new URL(value);
   if (url.hash || value.includes('#')) throw new Error(McpMessages.optionInvalid('resource', 'a URL without a fragment (RFC 8707)', value));
   return value.length > url.origin.length + 1 ? value.replace(/\/+$/, '') : url.origin;
+}
+
+/** An `McpAuthGuard` subclass, by its shape (this file stays free of runtime imports). */
+function isAuthGuardClass(value: unknown): boolean {
+  const prototype = (value as { prototype?: Record<string, unknown> } | null)?.prototype;
+  return typeof value === 'function' && typeof prototype?.canActivate === 'function' && typeof prototype.handleRequest === 'function';
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -11,7 +11,8 @@ import { buildChallenge } from './mcp-challenge.js';
  * Authenticates the request with the configured authenticators and stores the normalized result on it; a failure
  * becomes the HTTP challenge (401/403 with `WWW-Authenticate`). The module puts it on its MCP route; apps may put it
  * on their own routes too (`@UseGuards(McpAuthGuard)`) and read the same principal with `@McpPrincipal()`.
- * Subclass it and override the protected hooks, like `AuthGuard` from `@nestjs/passport`.
+ * Subclass it and override the protected hooks, like `AuthGuard` from `@nestjs/passport`; give the subclass as the
+ * module's `authenticationGuard` option and the MCP route uses it too.
  */
 @Injectable()
 export class McpAuthGuard implements CanActivate {
@@ -21,16 +22,26 @@ export class McpAuthGuard implements CanActivate {
     @Inject(MCP_RESOLVED_OPTIONS) protected readonly options: McpResolvedOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when every authenticator asked answers synchronously (no credentials, a static token, a cached JWT). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = this.getRequest(context);
     if (getMcpAuthResult(request)) return true; // already authenticated earlier in this request's guard chain
-    let result: McpAuthResult | undefined;
-    let error: unknown;
+    let outcome: McpAuthResult | Promise<McpAuthResult>;
     try {
-      result = await this.authentication.authenticate(this.authentication.fromHttp(request, this.getResponse(context)));
-    } catch (caught) {
-      error = caught;
+      outcome = this.authentication.resolve(this.authentication.fromHttp(request, this.getResponse(context)));
+    } catch (error) {
+      return this.store(request, error, undefined, context);
     }
+    if (outcome instanceof Promise) {
+      return outcome.then(
+        (result) => this.store(request, undefined, result, context),
+        (error: unknown) => this.store(request, error, undefined, context),
+      );
+    }
+    return this.store(request, undefined, outcome, context);
+  }
+
+  private store(request: unknown, error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): true {
     setMcpAuthResult(request, this.handleRequest(error, result, context));
     return true;
   }

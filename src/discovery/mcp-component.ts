@@ -1,7 +1,6 @@
 import type { McpCompiledAuthorization } from '../authorization/mcp-authorizer.js';
 import type { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
-import type { McpHandlerInvoker } from '../execution/mcp-handler.factory.js';
-import type { McpComponentInfo } from '../execution/mcp-invocation.js';
+import type { McpComponentInfo, McpHandlerInvoker, McpInvocation } from '../execution/mcp-invocation.js';
 import type { UriMatcher } from '../protocol/uri-template.js';
 
 /** A discovered component with everything a request needs, built once at bootstrap. */
@@ -10,12 +9,14 @@ export interface McpComponent {
   /** What the list methods advertise for it, schemas included. */
   readonly descriptor: Readonly<Record<string, unknown>>;
   readonly validator: McpArgumentsValidator;
+  /** The handler through the parts of Nest's pipeline that apply to it (its invocation plan, chosen at bootstrap). */
   readonly invoke: McpHandlerInvoker;
-  /** Runs only the guard chain, for the list phase. */
-  readonly probe: McpHandlerInvoker;
   readonly authorization: McpCompiledAuthorization;
-  /** The component's class or method has guards of the app's own (they run in the list phase too). */
-  readonly hasAppGuards: boolean;
+  /**
+   * The guards marked `@McpListSafe()` that apply to the component, run with its real class and method: true when
+   * every one allows. Absent when there are none. Used by the list predicate only.
+   */
+  readonly listGuards?: (invocation: McpInvocation) => Promise<boolean>;
   readonly onDenied?: 'hide' | 'challenge';
   /** `false`: hidden until a session enables it. */
   readonly enabled: boolean;

@@ -1,15 +1,13 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { GUARDS_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { collectScopes } from '../authorization/mcp-checks.js';
 import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
-import { MCP_AUTHORIZATION_GUARD, MCP_GUARDS_PASSED, McpAuthorizationGuard, McpGuardsPassedMarker } from '../authorization/mcp-authorization.guard.js';
 import { McpAuthorizer } from '../authorization/mcp-authorizer.js';
 import { mcpArgsFactory } from '../decorators/mcp-params.decorator.js';
 import { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
 import { McpHandlerFactory } from '../execution/mcp-handler.factory.js';
 import type { McpComponentInfo } from '../execution/mcp-invocation.js';
+import { ROUTE_ARGS_METADATA, type InstanceWrapper } from '../execution/nest-internals.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
@@ -86,19 +84,16 @@ export class McpExplorer implements OnModuleInit {
       metadata: Object.freeze({ ...options }),
       handler,
     });
-    const method = (prototype as Record<string, Function>)[methodName];
-    const hasAppGuards = this.installGuards(method) || (Reflect.getMetadata(GUARDS_METADATA, prototype.constructor) ?? []).length > 0;
     const componentChecks = options.auth === undefined ? [] : ([] as McpAuthCheck[]).concat(options.auth as McpAuthCheck);
     const authorization = this.authorizer.compile(this.accessor.getClassChecks(prototype.constructor), componentChecks, handler);
     for (const scope of collectScopes(authorization.checks)) this.registry.scopes.add(scope);
     if (options.onDenied !== undefined && options.onDenied !== 'hide' && options.onDenied !== 'challenge') {
       throw new Error(McpMessages.optionInvalid(`${handler} onDenied`, '"hide" or "challenge"', options.onDenied));
     }
-    const invoke = this.handlers.create(wrapper, methodName, false, hasAppGuards);
+    const { invoke, listGuards } = this.handlers.create(wrapper, methodName);
     const base = {
-      probe: this.handlers.create(wrapper, methodName, true),
       authorization,
-      hasAppGuards,
+      listGuards,
       onDenied: options.onDenied,
       enabled: options.enabled !== false,
     };
@@ -161,18 +156,6 @@ export class McpExplorer implements OnModuleInit {
         return { ...base, info, descriptor, invoke, validator: this.validator({ dto, properties: binding.properties }, true), description: o.description };
       }
     }
-  }
-
-  /**
-   * Puts the module's authorization guard first and a marker last on the method's own guards (idempotent, as a
-   * class may be explored by several apps in one process). Returns whether the app put guards of its own there.
-   */
-  private installGuards(method: Function): boolean {
-    const existing = ((Reflect.getMetadata(GUARDS_METADATA, method) ?? []) as unknown[]).filter(
-      (guard) => !(guard instanceof McpAuthorizationGuard) && !(guard instanceof McpGuardsPassedMarker),
-    );
-    Reflect.defineMetadata(GUARDS_METADATA, [MCP_AUTHORIZATION_GUARD, ...existing, MCP_GUARDS_PASSED], method);
-    return existing.length > 0;
   }
 
   private bindArguments(prototype: object, methodName: string, handler: string): ArgsBinding {

@@ -1,8 +1,7 @@
 import type { ExceptionFilter } from '@nestjs/common';
-import { EXCEPTION_FILTERS_METADATA, FILTER_CATCH_EXCEPTIONS } from '@nestjs/common/constants.js';
 import type { ModuleRef } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
+import { EXCEPTION_FILTERS_METADATA, ExecutionContextHost, FILTER_CATCH_EXCEPTIONS } from './nest-internals.js';
 
 interface BoundFilter {
   readonly filter: ExceptionFilter;

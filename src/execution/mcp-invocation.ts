@@ -1,5 +1,4 @@
 import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
-import type { McpCheckOutcome } from '../authorization/mcp-auth-check.js';
 import type { McpContext } from './mcp-context.js';
 
 export type McpComponentKind = 'tool' | 'resource' | 'resourceTemplate' | 'prompt';
@@ -30,10 +29,11 @@ export interface McpInvocation {
 
 export const MCP_INVOCATION_INDEX = 2;
 
-/** @internal The invocation as the module's own guards see it. */
+/** @internal The invocation as the module's marker guard sees it. */
 export interface McpInvocationState extends McpInvocation {
-  /** Evaluates this component's checks for this invocation (or returns the decision already made for it). */
-  authorize(): McpCheckOutcome | Promise<McpCheckOutcome>;
-  /** Set once every guard has passed. */
+  /** Set by the last guard of the chain: past it, a failure is the handler's, not a denial. */
   guardsPassed: boolean;
 }
+
+/** Runs a component's method through its invocation plan for one call. */
+export type McpHandlerInvoker = (invocation: McpInvocationState) => Promise<unknown>;

@@ -26,6 +26,20 @@ export class McpProtocolError extends Error {
   }
 }
 
+/**
+ * A denial that only more scopes would lift, on a component that answers with a step-up challenge: a JSON-RPC error
+ * to the client, and over HTTP a 403 `insufficient_scope` naming `scopes` (MCP authorization, scope challenge).
+ */
+export class McpStepUpRequired extends McpProtocolError {
+  constructor(
+    readonly scopes: readonly string[],
+    message: string,
+  ) {
+    super(JsonRpcCode.Forbidden, message);
+    this.name = 'McpStepUpRequired';
+  }
+}
+
 /** JSON-RPC error codes the module answers with. */
 export const JsonRpcCode = {
   ParseError: -32700,

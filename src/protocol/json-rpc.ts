@@ -64,3 +64,18 @@ export function jsonRpcResult(id: string | number, result: unknown): JsonRpcMess
   }
   return message;
 }
+
+/** On an error reply: the scopes a step-up challenge names (never serialized). */
+const STEP_UP = Symbol('McpStepUp');
+
+/** A JSON-RPC error reply; a step-up denial also carries its scopes for the HTTP layer's 403 challenge. */
+export function jsonRpcErrorReply(id: string | number, code: number, message: string, stepUp?: readonly string[]): JsonRpcMessage {
+  const reply = jsonRpcError(code, message, id);
+  if (stepUp?.length) Object.defineProperty(reply, STEP_UP, { value: stepUp, enumerable: false });
+  return reply;
+}
+
+/** The scopes of a step-up denial carried by a reply, if it is one. */
+export function stepUpOf(reply: JsonRpcMessage | undefined): readonly string[] | undefined {
+  return (reply as { [STEP_UP]?: readonly string[] } | undefined)?.[STEP_UP];
+}

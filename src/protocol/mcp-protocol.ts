@@ -19,11 +19,11 @@ import { McpRegistry } from '../discovery/mcp.registry.js';
 import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel, type McpSession } from '../execution/mcp-context.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { McpDispatcher } from '../execution/mcp.dispatcher.js';
-import { JsonRpcCode, McpProtocolError } from '../execution/mcp-tool.error.js';
+import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
-import { jsonRpcResult } from './json-rpc.js';
+import { jsonRpcErrorReply, jsonRpcResult } from './json-rpc.js';
 import { McpDirectRequest, McpMultiplexTransport } from './mcp-multiplex.transport.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -174,7 +174,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
       const id = message.id as string | number;
       const fail = (error: unknown): JsonRpcMessage => {
         const known = this.toProtocolError(error, String(message.method));
-        return { jsonrpc: '2.0', id, error: { code: known.code, message: known.message } } as JsonRpcMessage;
+        return jsonRpcErrorReply(id, known.code, known.message, known instanceof McpStepUpRequired ? known.scopes : undefined);
       };
       const params = (message.params ?? {}) as Record<string, unknown>;
       const extra = new DirectExtra(id, params._meta as Extra['_meta'], direct, notify) as unknown as Extra;

@@ -22,8 +22,6 @@ export interface McpRequestState {
   readonly session?: McpSessionState;
   /** The id the client gave the request (the protocol layer sees a unique internal one). */
   readonly originalId?: string | number;
-  /** Set by the dispatcher when a denial should become an HTTP 403 step-up challenge naming these scopes. */
-  stepUp?: readonly string[];
 }
 
 /** A JSON-RPC message as the transport passes it along (validated by `parseJsonRpcBody`). */

@@ -7,7 +7,7 @@ import { JsonRpcCode } from '../execution/mcp-tool.error.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js';
-import { isNotification, isRequest, jsonRpcError, parseJsonRpcBody, SUPPORTED_VERSIONS } from '../protocol/json-rpc.js';
+import { isNotification, isRequest, jsonRpcError, parseJsonRpcBody, stepUpOf, SUPPORTED_VERSIONS } from '../protocol/json-rpc.js';
 import type { JsonRpcMessage, McpRequestState } from '../protocol/mcp-request-state.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
@@ -123,7 +123,8 @@ export class McpHttpHandler {
       const state = stateFor(requests[0]);
       const reply = await this.dispatchOne(ex, requests[0], state, session);
       if (initializing && session && (!reply || 'error' in reply)) this.sessions.delete(session.id);
-      if (state.stepUp?.length && !ex.finished) return this.stepUp(ex, state.stepUp, principal, reply, body, headers);
+      const stepUp = stepUpOf(reply);
+      if (stepUp && !ex.finished) return this.stepUp(ex, stepUp, principal, reply, body, headers);
       if (ex.finished) return;
       if (!reply) return ex.sendEmpty(202, headers);
       return ex.sendJson(200, Array.isArray(body) ? [reply] : reply, headers);
@@ -147,7 +148,7 @@ export class McpHttpHandler {
       dispatched.map((d, index) =>
         d.response.then((reply) => {
           if (streaming && reply) {
-            if (states[index].stepUp && !stream) held.push(reply);
+            if (stepUpOf(reply) && !stream) held.push(reply);
             else writeEvent(open(), reply);
           }
           return reply;
@@ -157,7 +158,7 @@ export class McpHttpHandler {
     if (session) for (const message of requests) session.inflight.delete(message.id as string | number);
     if (initializing && session && (!responses[0] || 'error' in responses[0])) this.sessions.delete(session.id);
     const replies = responses.filter((r): r is JsonRpcMessage => r !== undefined);
-    const stepUp = [...new Set(states.flatMap((s) => s.stepUp ?? []))];
+    const stepUp = [...new Set(replies.flatMap((r) => stepUpOf(r) ?? []))];
     if (stepUp.length && !stream && !ex.finished) return this.stepUp(ex, stepUp, principal, replies, body, headers);
     if (streaming) {
       for (const reply of held) writeEvent(open(), reply);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { ForbiddenException, Injectable, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { McpAuthGuard, McpPrincipal, McpStaticTokens, McpTool, type McpAuthResult } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, post, startFixture, type Fixture } from '../fixtures/app.fixture.js';
@@ -59,6 +59,54 @@ for (const adapter of ADAPTERS) {
       const response = await post(fixture.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { authorization: 'Bearer wrong-token' });
       assert.equal(response.status, 401);
       assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
+    });
+  });
+}
+
+/** A subclass of the kind the README shows: vetoes one subject and names its own challenge. */
+@Injectable()
+class VetoAuthGuard extends McpAuthGuard {
+  static handled = 0;
+  protected override handleRequest(error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): McpAuthResult {
+    VetoAuthGuard.handled++;
+    const accepted = super.handleRequest(error, result, context);
+    if (accepted.principal.sub === 'banned') throw new ForbiddenException('banned here');
+    return accepted;
+  }
+}
+
+const VETO_TOKENS = McpStaticTokens({
+  tokens: { 'reader-token': { principal: { sub: 'reader' } }, 'banned-token': { principal: { sub: 'banned' } } },
+});
+
+for (const adapter of ADAPTERS) {
+  describe(`authenticationGuard: the app's McpAuthGuard subclass on the MCP route over ${adapter}`, () => {
+    let fixture: Fixture;
+
+    before(async () => {
+      fixture = await startFixture({
+        adapter,
+        mcp: { allowAnonymous: false, resource: 'https://notes.test/mcp', authenticate: [VETO_TOKENS], authenticationGuard: VetoAuthGuard },
+        components: [WhoTools],
+      });
+    });
+    after(async () => {
+      await fixture?.close();
+    });
+
+    it("runs the subclass's handleRequest for every MCP request: its veto holds", async () => {
+      VetoAuthGuard.handled = 0;
+      const refused = await post(fixture.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { authorization: 'Bearer banned-token' });
+      assert.equal(refused.status, 403);
+      assert.equal(VetoAuthGuard.handled, 1);
+      const allowed = await post(fixture.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { authorization: 'Bearer reader-token' });
+      assert.equal(allowed.status, 200);
+      assert.equal(VetoAuthGuard.handled, 2);
+    });
+
+    it('keeps the Origin check in front of the subclass', async () => {
+      const response = await post(fixture.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { authorization: 'Bearer reader-token', origin: 'https://evil.example' });
+      assert.equal(response.status, 403);
     });
   });
 }

@@ -40,6 +40,14 @@ describe('McpAuthModule options', () => {
     await failsWith({ name: 42, version: '1' }, 'McpAuthModule: option "name" must be a string (got 42).');
   });
 
+  it('authenticationGuard must be an McpAuthGuard subclass', async () => {
+    class NotAGuard {}
+    await failsWith(
+      { name: 'n', version: '1', allowAnonymous: true, authenticationGuard: NotAGuard },
+      McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthGuard', NotAGuard),
+    );
+  });
+
   it('http.path must be a route path', async () => {
     const expected = (got: string) =>
       `McpAuthModule: option "http.path" must be a route path starting with "/" such as "/mcp" (got ${JSON.stringify(got)}).`;

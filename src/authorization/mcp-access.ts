@@ -1,0 +1,161 @@
+import { HttpException, Inject, Injectable } from '@nestjs/common';
+import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpComponent } from '../discovery/mcp-component.js';
+import type { McpContext } from '../execution/mcp-context.js';
+import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
+import type { McpInvocation, McpPhase } from '../execution/mcp-invocation.js';
+import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
+import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import { ALLOW, McpAuthorizationError, type McpAuthContext, type McpCheckOutcome } from './mcp-auth-check.js';
+import { McpAuthorizer } from './mcp-authorizer.js';
+import { decisionKey, McpCallerCache } from './mcp-decision.cache.js';
+
+/** Who asks, and what the transport lets the answer be. */
+export interface McpCaller {
+  readonly principal: McpAuthResult;
+  readonly context: McpContext;
+  readonly request?: unknown;
+  readonly response?: unknown;
+  /** The session's overrides of which components are shown. */
+  readonly visibility: { allows(component: McpComponent): boolean };
+  /** Whether a denial may become an HTTP 403 step-up challenge (Streamable HTTP only). */
+  readonly canChallenge: boolean;
+}
+
+/** The one answer to "may this caller see / call this component". */
+export type McpAccessDecision =
+  | { readonly kind: 'allowed'; readonly outcome: McpCheckOutcome }
+  /** Answered exactly like a component that does not exist. */
+  | { readonly kind: 'hidden' }
+  /** HTTP 403 `insufficient_scope` naming these scopes. */
+  | { readonly kind: 'step-up'; readonly scopes: readonly string[] }
+  /** An explicit `McpAuthorizationError`: the client reads its message. */
+  | { readonly kind: 'refused'; readonly message: string };
+
+export type McpDenial = Exclude<McpAccessDecision, { kind: 'allowed' }>;
+
+/** What an app guard's failure during a call means: a denial, or a 4xx the caller reads (a throttler's 429). */
+export type McpGuardFailure = McpDenial | { readonly kind: 'client-error'; readonly error: HttpException };
+
+const HIDDEN: McpDenial = Object.freeze({ kind: 'hidden' });
+const DENIED: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false, requiredScopes: [], failed: 'hidden' });
+
+/**
+ * The decision site. The list predicate — session visibility, the `auth:` checks, then the guards marked
+ * `@McpListSafe()` — decides both what a caller sees in lists and whether a call is admitted; the call phase then
+ * evaluates the checks with the validated arguments (unless the decision is pure and already made). Pure decisions
+ * (built-in checks only, no list-safe guards) are cached per caller under `decisionKey`. Denials are classified here,
+ * once: hidden, step-up or an explicit refusal.
+ */
+@Injectable()
+export class McpAccess {
+  private readonly decisions = new McpCallerCache<McpComponent, McpCheckOutcome>();
+
+  constructor(
+    private readonly authorizer: McpAuthorizer,
+    private readonly errors: McpErrorMapper,
+    @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
+  ) {}
+
+  /** A decision that depends only on what `decisionKey` encodes, and so may be cached and reused. */
+  isPure(component: McpComponent): boolean {
+    return component.authorization.pure && !component.listGuards;
+  }
+
+  /** Whether the component appears in the caller's lists. */
+  listed(component: McpComponent, caller: McpCaller): boolean | Promise<boolean> {
+    const outcome = this.predicate(component, caller);
+    return outcome instanceof Promise ? outcome.then((o) => this.shows(component, caller, o)) : this.shows(component, caller, outcome);
+  }
+
+  /** Whether a call may proceed to argument validation; a denied call is audited. */
+  admit(component: McpComponent, caller: McpCaller): McpAccessDecision | Promise<McpAccessDecision> {
+    const outcome = this.predicate(component, caller);
+    return outcome instanceof Promise ? outcome.then((o) => this.admission(component, caller, o)) : this.admission(component, caller, outcome);
+  }
+
+  /**
+   * The call phase, after validation: a pure admission stands as it is (recorded for the audit); otherwise the checks
+   * run again with the validated arguments.
+   */
+  authorize(component: McpComponent, caller: McpCaller, args: unknown, admitted: McpAccessDecision): McpAccessDecision | Promise<McpAccessDecision> {
+    const context = this.checkContext(component, caller, 'call', args);
+    if (this.isPure(component) && admitted.kind === 'allowed') {
+      this.authorizer.audit(context, admitted.outcome);
+      return admitted;
+    }
+    return this.authorizer.evaluate(component.authorization, context).then((outcome) => this.classify(component, caller, outcome));
+  }
+
+  /** An exception thrown by the app's guards during the call (before every guard passed). */
+  guardFailure(error: unknown): McpGuardFailure {
+    if (error instanceof McpAuthorizationError) return { kind: 'refused', message: error.message };
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      if (status !== 401 && status !== 403 && status < 500) return { kind: 'client-error', error };
+    }
+    // A guard's false, 401/403 or any other failure hides: no existence oracle, and no log line for a denial.
+    return HIDDEN;
+  }
+
+  /** The predicate's raw outcome: cached when pure. */
+  private predicate(component: McpComponent, caller: McpCaller): McpCheckOutcome | Promise<McpCheckOutcome> {
+    if (!caller.visibility.allows(component)) return DENIED;
+    if (!this.isPure(component)) return this.evaluateListPhase(component, caller);
+    const key = decisionKey(caller.principal);
+    const cached = this.decisions.get(key, component);
+    if (cached) return cached;
+    return this.authorizer.evaluate(component.authorization, this.checkContext(component, caller, 'list')).then((outcome) => {
+      this.decisions.set(key, component, outcome);
+      return outcome;
+    });
+  }
+
+  private async evaluateListPhase(component: McpComponent, caller: McpCaller): Promise<McpCheckOutcome> {
+    const outcome = await this.authorizer.evaluate(component.authorization, this.checkContext(component, caller, 'list'));
+    if (!outcome.allowed || !component.listGuards) return outcome;
+    try {
+      return (await component.listGuards(this.invocation(component, caller, 'list'))) ? ALLOW : DENIED;
+    } catch (error) {
+      if (error instanceof McpAuthorizationError) return { ...DENIED, failed: 'McpAuthorizationError', message: error.message };
+      if (!(error instanceof HttpException)) this.errors.mask(error, `list-safe guard of ${component.info.handler}`);
+      return DENIED;
+    }
+  }
+
+  /**
+   * Listed when allowed, and also when only scopes are missing on a component that answers with a step-up challenge:
+   * a client must know the tool to be told which scopes it needs. An explicit refusal's message is for calls only.
+   */
+  private shows(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): boolean {
+    return outcome.allowed || (outcome.message === undefined && this.stepUpScopes(component, caller, outcome) !== undefined);
+  }
+
+  private admission(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
+    const decision = this.classify(component, caller, outcome);
+    // A cached decision was not audited when it was made for this call: record it.
+    if (decision.kind !== 'allowed') this.authorizer.audit(this.checkContext(component, caller, 'call'), outcome);
+    return decision;
+  }
+
+  private classify(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
+    if (outcome.allowed) return { kind: 'allowed', outcome };
+    if (outcome.message !== undefined) return { kind: 'refused', message: outcome.message };
+    const scopes = this.stepUpScopes(component, caller, outcome);
+    return scopes ? { kind: 'step-up', scopes } : HIDDEN;
+  }
+
+  private stepUpScopes(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): readonly string[] | undefined {
+    const mode = component.onDenied ?? this.options.onDenied;
+    if (mode !== 'challenge' || !caller.canChallenge || !outcome.scopeOnly || !outcome.requiredScopes.length) return undefined;
+    return outcome.requiredScopes;
+  }
+
+  private checkContext(component: McpComponent, caller: McpCaller, phase: McpPhase, args?: unknown): McpAuthContext {
+    return { auth: caller.principal, component: component.info, phase, arguments: args, request: caller.request };
+  }
+
+  private invocation(component: McpComponent, caller: McpCaller, phase: McpPhase): McpInvocation {
+    return { component: component.info, phase, principal: caller.principal, context: caller.context };
+  }
+}

@@ -1,0 +1,143 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpExecutionContext, McpListSafe, McpStaticTokens, McpTool, RequireRoles } from 'nestjs-mcp-auth';
+import { ADAPTERS, connectClient, startFixture, type Fixture } from '../fixtures/app.fixture.js';
+
+/**
+ * Regressions of the request path: each test here failed before the decision site and the invocation plans were
+ * rebuilt (the pure-decision cache keyed roles joined with a space; the list phase ran every guard with a stand-in
+ * handler; a call ran the guard chain twice).
+ */
+
+const RESOURCE = 'https://request-path.test/mcp';
+
+/** Records what guards see of the handler, in which phase, and how often each runs. */
+const seen = { listSafe: [] as string[], counted: 0 };
+
+@McpListSafe()
+@Injectable()
+class HandlerProbeGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const mcp = McpExecutionContext.create(context);
+    const real = context.getClass() === PathTools && context.getHandler() === (PathTools.prototype as unknown as Record<string, unknown>)[mcp.getComponent().name];
+    seen.listSafe.push(`${mcp.getPhase()}:${mcp.getComponent().name}:${real}`);
+    return true;
+  }
+}
+
+/** Counts every activation: it must run once per call and never while listing. */
+@Injectable()
+class CountingGuard implements CanActivate {
+  canActivate(): boolean {
+    seen.counted++;
+    return true;
+  }
+}
+
+@Injectable()
+class PathTools {
+  @McpTool({ description: 'Admins only', auth: RequireRoles('admin') })
+  adminOnly() {
+    return 'admin';
+  }
+
+  @McpTool({ description: 'Counted' })
+  @UseGuards(HandlerProbeGuard, CountingGuard)
+  counted() {
+    return 'counted';
+  }
+
+  @McpTool({ description: 'Open' })
+  open() {
+    return 'open';
+  }
+}
+
+const TOKENS = {
+  'tok-pair': { principal: { sub: 'pair' }, roles: ['admin', 'user'] },
+  'tok-joined': { principal: { sub: 'joined' }, roles: ['admin user'] },
+  'tok-nul': { principal: { sub: 'nul' }, roles: ['admin\u0000user'] },
+  'tok-admin': { principal: { sub: 'admin' }, roles: ['admin'] },
+};
+
+async function unknownTool(promise: Promise<unknown>, name: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof McpError, String(error));
+    assert.equal(error.code, -32602);
+    assert.equal(error.message, `MCP error -32602: Unknown tool: ${name}`);
+    return true;
+  });
+}
+
+const textOf = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0].text;
+const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
+
+for (const adapter of ADAPTERS) {
+  describe(`request path over ${adapter}`, () => {
+    let fixture: Fixture;
+    const clients: Client[] = [];
+    const connect = async (token: string) => {
+      const client = await connectClient(fixture.url, { authorization: `Bearer ${token}` });
+      clients.push(client);
+      return client;
+    };
+
+    before(async () => {
+      fixture = await startFixture({
+        adapter,
+        components: [PathTools, HandlerProbeGuard, CountingGuard],
+        imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: 2, skipIf: (context) => context.getType<string>() !== 'mcp' }])],
+        providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+        mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
+      });
+    });
+    after(async () => {
+      for (const client of clients) await client.close();
+      await fixture?.close();
+    });
+
+    it('a role holding a space or NUL never gets the cached decision of a principal holding the separate roles', async () => {
+      const pair = await connect('tok-pair');
+      assert.equal(textOf(await pair.callTool({ name: 'adminOnly', arguments: {} })), 'admin');
+      for (const token of ['tok-joined', 'tok-nul']) {
+        const other = await connect(token);
+        assert.ok(!(await names(other)).includes('adminOnly'), token);
+        await unknownTool(other.callTool({ name: 'adminOnly', arguments: {} }), 'adminOnly');
+      }
+      // And the other way round: a denial cached for the joined role does not deny the real admin.
+      assert.ok((await names(await connect('tok-admin'))).includes('adminOnly'));
+    });
+
+    it('a stock ThrottlerGuard (APP_GUARD) never sees a list: listing spends no call budget, calls are keyed by the real method', async () => {
+      const client = await connect('tok-admin');
+      for (let i = 0; i < 4; i++) assert.deepEqual(await names(client), ['adminOnly', 'counted', 'open']);
+      // limit 2 per handler: two calls of each tool pass, whatever was listed before, and one tool's budget is its own.
+      for (let i = 0; i < 2; i++) assert.equal(textOf(await client.callTool({ name: 'open', arguments: {} })), 'open');
+      assert.equal(textOf(await client.callTool({ name: 'adminOnly', arguments: {} })), 'admin');
+      const over = await client.callTool({ name: 'open', arguments: {} });
+      assert.equal(over.isError, true);
+      assert.match(textOf(over), /Too Many Requests/i);
+    });
+
+    it('an unmarked guard runs exactly once per call and never while listing; a list-safe one sees the real class and method', async () => {
+      const client = await connect('tok-pair');
+      seen.listSafe.length = 0;
+      seen.counted = 0;
+      await names(client);
+      await names(client);
+      assert.equal(seen.counted, 0);
+      assert.deepEqual(seen.listSafe, ['list:counted:true', 'list:counted:true']);
+      seen.listSafe.length = 0;
+      assert.equal(textOf(await client.callTool({ name: 'counted', arguments: {} })), 'counted');
+      assert.equal(seen.counted, 1);
+      // Admission asks the list predicate (the list-safe guard, phase "list"), then the call runs the chain once.
+      assert.deepEqual(seen.listSafe, ['list:counted:true', 'call:counted:true']);
+    });
+  });
+}
