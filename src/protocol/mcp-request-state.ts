@@ -20,8 +20,6 @@ export interface McpRequestState {
   readonly request?: unknown;
   readonly response?: unknown;
   readonly session?: McpSessionState;
-  /** The id the client gave the request (the protocol layer sees a unique internal one). */
-  readonly originalId?: string | number;
 }
 
 /** A JSON-RPC message as the transport passes it along (validated by `parseJsonRpcBody`). */

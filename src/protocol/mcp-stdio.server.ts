@@ -1,7 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { McpRequestState } from './mcp-request-state.js';
-import type { McpProtocol } from './mcp-protocol.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { McpErrorMapper } from '../execution/mcp-error.mapper.js';
+import { isNotification, isRequest } from './json-rpc.js';
+import type { McpDispatch, McpProtocol } from './mcp-protocol.js';
+import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
 export interface McpStdioConnection {
   close(): Promise<void>;
@@ -9,19 +12,44 @@ export interface McpStdioConnection {
   readonly closed: Promise<void>;
 }
 
-/** Serves the registry over a stdio pair with a protocol server of its own; every request carries `state`. */
+/**
+ * Serves the method table over a stdio pair: the SDK's stdio transport frames the messages (one JSON-RPC message per
+ * line); requests go through the same `McpProtocol.dispatch` as HTTP ones, every one carrying `state`.
+ */
 export async function connectStdio(
   protocol: McpProtocol,
-  state: Omit<McpRequestState, 'originalId'>,
+  errors: McpErrorMapper,
+  state: McpRequestState,
   streams: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<McpStdioConnection> {
-  const server = protocol.createServer((extra) => ({ ...state, originalId: extra.requestId }));
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
+  const inflight = new Map<string | number, McpDispatch>();
+  const send = (message: JsonRpcMessage) => void transport.send(message as JSONRPCMessage).catch((error: unknown) => errors.mask(error, 'stdio write'));
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  server.onclose = () => resolveClosed();
+  transport.onclose = () => {
+    for (const dispatch of inflight.values()) dispatch.cancel('connection closed');
+    resolveClosed();
+  };
+  transport.onerror = (error) => errors.mask(error, 'MCP stdio');
+  transport.onmessage = (raw) => {
+    const message = raw as unknown as JsonRpcMessage;
+    if (isRequest(message)) {
+      const id = message.id as string | number;
+      const dispatch = protocol.dispatch(message, state, send);
+      inflight.set(id, dispatch);
+      void dispatch.response.then((reply) => {
+        if (inflight.get(id) === dispatch) inflight.delete(id);
+        if (reply) send(reply);
+      });
+    } else if (isNotification(message) && message.method === 'notifications/cancelled') {
+      const params = (message.params ?? {}) as { requestId?: string | number; reason?: string };
+      if (params.requestId !== undefined) inflight.get(params.requestId)?.cancel(params.reason ?? 'cancelled by client');
+    }
+    // Other notifications (initialized, ...) need no answer; responses to server requests: none are sent.
+  };
   const stdin = streams.stdin ?? process.stdin;
-  stdin.once('end', () => void server.close());
-  await server.connect(transport);
-  return { close: () => server.close(), closed };
+  stdin.once('end', () => void transport.close());
+  await transport.start();
+  return { close: () => transport.close(), closed };
 }

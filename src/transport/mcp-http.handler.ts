@@ -107,20 +107,12 @@ export class McpHttpHandler {
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     if (requests.length === 0) return ex.sendEmpty(202, headers);
 
-    const stateFor = (message: JsonRpcMessage): McpRequestState => ({
-      transport: 'http',
-      principal,
-      request: ex.request,
-      response: ex.response,
-      session,
-      originalId: message.id as string | number,
-    });
+    const state: McpRequestState = { transport: 'http', principal, request: ex.request, response: ex.response, session };
     // Stateful responses stream as SSE, but the stream opens only with its first event: until then a step-up
     // challenge can still be answered with HTTP 403.
     const streaming = this.stateful && accept !== undefined && acceptsAny(accept, ['text/event-stream']);
     if (requests.length === 1 && !streaming) {
       // The common case, a single request answered with JSON, without the batch bookkeeping below.
-      const state = stateFor(requests[0]);
       const reply = await this.dispatchOne(ex, requests[0], state, session);
       if (initializing && session && (!reply || 'error' in reply)) this.sessions.delete(session.id);
       const stepUp = stepUpOf(reply);
@@ -129,23 +121,22 @@ export class McpHttpHandler {
       if (!reply) return ex.sendEmpty(202, headers);
       return ex.sendJson(200, Array.isArray(body) ? [reply] : reply, headers);
     }
-    const states = requests.map(stateFor);
     let stream: ServerResponse | undefined;
     const open = () => (stream ??= ex.openStream(headers));
     const held: JsonRpcMessage[] = [];
-    const dispatched = requests.map((message, index) => {
-      const notify = streaming ? (note: JsonRpcMessage) => writeEvent(open(), note) : undefined;
-      const d = this.protocol.transport.dispatch(message, states[index], notify);
-      session?.inflight.set(message.id as string | number, d.internalId);
+    const notify = streaming ? (note: JsonRpcMessage) => writeEvent(open(), note) : undefined;
+    const dispatched = requests.map((message) => {
+      const d = this.protocol.dispatch(message, state, notify);
+      session?.inflight.set(message.id as string | number, d);
       return d;
     });
     // A client that goes away cancels its unfinished requests: their handlers see the abort signal.
     ex.onClose(() => {
       if (ex.finished) return;
-      for (const d of dispatched) this.protocol.transport.cancel(d.internalId, 'client disconnected');
+      for (const d of dispatched) d.cancel('client disconnected');
     });
     const responses = await Promise.all(
-      dispatched.map((d, index) =>
+      dispatched.map((d) =>
         d.response.then((reply) => {
           if (streaming && reply) {
             if (stepUpOf(reply) && !stream) held.push(reply);
@@ -181,15 +172,14 @@ export class McpHttpHandler {
     state: McpRequestState,
     session: McpHttpSession | undefined,
   ): Promise<JsonRpcMessage | undefined> {
-    const d = this.protocol.transport.dispatch(message, state);
-    const watch = () =>
+    const d = this.protocol.dispatch(message, state);
+    d.onSignal(() =>
       ex.onClose(() => {
-        if (!ex.finished) this.protocol.transport.cancel(d.internalId, 'client disconnected');
-      });
-    if (d.direct) d.direct.onSignal(watch);
-    else watch();
+        if (!ex.finished) d.cancel('client disconnected');
+      }),
+    );
     if (!session) return d.response;
-    session.inflight.set(message.id as string | number, d.internalId);
+    session.inflight.set(message.id as string | number, d);
     return d.response.then((reply) => {
       session.inflight.delete(message.id as string | number);
       return reply;
@@ -234,7 +224,7 @@ export class McpHttpHandler {
     if (!this.stateful) return this.methodNotAllowed(ex);
     const session = this.findSession(ex, principalOf(request));
     if (!session) return;
-    for (const internalId of session.inflight.values()) this.protocol.transport.cancel(internalId, 'session ended');
+    for (const d of session.inflight.values()) d.cancel('session ended');
     this.sessions.delete(session.id);
     ex.sendEmpty(204);
   }
@@ -257,13 +247,11 @@ export class McpHttpHandler {
 
   private forwardNotification(message: JsonRpcMessage, session: McpHttpSession | undefined): void {
     if (message.method === 'notifications/cancelled') {
-      // The client names its own request id; the protocol layer knows the request by its internal one.
+      // The client names its own request id: cancel that request of this session (never another's).
       const params = (message.params ?? {}) as { requestId?: string | number; reason?: string };
-      const internalId = params.requestId !== undefined ? session?.inflight.get(params.requestId) : undefined;
-      if (internalId !== undefined) this.protocol.transport.cancel(internalId, params.reason ?? 'cancelled by client');
-      return;
+      if (params.requestId !== undefined) session?.inflight.get(params.requestId)?.cancel(params.reason ?? 'cancelled by client');
     }
-    this.protocol.transport.notify(message);
+    // Other notifications (initialized, ...) need no answer.
   }
 
   private methodNotAllowed(ex: HttpExchange): void {

@@ -5,6 +5,7 @@ import type { McpLogLevel } from '../execution/mcp-context.js';
 import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
+import type { McpDispatch } from '../protocol/mcp-protocol.js';
 import type { JsonRpcMessage, McpSessionState } from '../protocol/mcp-request-state.js';
 import { writeEvent } from './sse.js';
 
@@ -14,8 +15,8 @@ export class McpHttpSession implements McpSessionState {
   logLevel?: McpLogLevel;
   readonly visibility = new McpSessionVisibility();
   lastSeen = Date.now();
-  /** Client request id → the id the protocol layer knows it by, for `notifications/cancelled`. */
-  readonly inflight = new Map<string | number, number>();
+  /** Client request id → the request in flight, for `notifications/cancelled` and DELETE. */
+  readonly inflight = new Map<string | number, McpDispatch>();
   private stream?: ServerResponse;
   private keepAlive?: NodeJS.Timeout;
 

@@ -4,6 +4,7 @@ import { ANONYMOUS, toAuthResult, type McpAuthResult } from '../authentication/m
 import { McpAuthenticationService } from '../authentication/mcp-authentication.service.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
+import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { connectStdio, type McpStdioConnection } from '../protocol/mcp-stdio.server.js';
@@ -73,7 +74,8 @@ export async function runMcpStdio(app: INestApplicationContext, options: McpStdi
   }
   app.useLogger(new McpStdioLogger());
   const principal = await stdioPrincipal(app, options.env ?? process.env);
-  const connection = await connectStdio(protocol, { transport: 'stdio', principal, session: { visibility: new McpSessionVisibility() } }, options);
+  const errors = app.get(McpErrorMapper, { strict: false });
+  const connection = await connectStdio(protocol, errors, { transport: 'stdio', principal, session: { visibility: new McpSessionVisibility() } }, options);
   if (options.closeAppOnExit !== false) void connection.closed.then(() => app.close());
   return connection;
 }
