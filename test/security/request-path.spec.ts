@@ -59,6 +59,14 @@ class PathTools {
   }
 }
 
+@Injectable()
+class CacheTools {
+  @McpTool({ description: 'Admins only', auth: RequireRoles('admin') })
+  adminOnly() {
+    return 'admin';
+  }
+}
+
 const TOKENS = {
   'tok-pair': { principal: { sub: 'pair' }, roles: ['admin', 'user'] },
   'tok-joined': { principal: { sub: 'joined' }, roles: ['admin user'] },
@@ -79,7 +87,42 @@ const textOf = (result: unknown) => (result as { content: Array<{ text: string }
 const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
 
 for (const adapter of ADAPTERS) {
-  describe(`request path over ${adapter}`, () => {
+  describe(`pure-decision cache over ${adapter}`, () => {
+    let fixture: Fixture;
+    const clients: Client[] = [];
+    const connect = async (token: string) => {
+      const client = await connectClient(fixture.url, { authorization: `Bearer ${token}` });
+      clients.push(client);
+      return client;
+    };
+
+    before(async () => {
+      // No guard of the app's anywhere: every decision here is pure and cached per caller.
+      fixture = await startFixture({
+        adapter,
+        components: [CacheTools],
+        mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
+      });
+    });
+    after(async () => {
+      for (const client of clients) await client.close();
+      await fixture?.close();
+    });
+
+    it('a role holding a space or NUL never gets the cached decision of a principal holding the separate roles', async () => {
+      const pair = await connect('tok-pair');
+      assert.equal(textOf(await pair.callTool({ name: 'adminOnly', arguments: {} })), 'admin');
+      for (const token of ['tok-joined', 'tok-nul']) {
+        const other = await connect(token);
+        assert.ok(!(await names(other)).includes('adminOnly'), `${token} lists adminOnly`);
+        await unknownTool(other.callTool({ name: 'adminOnly', arguments: {} }), 'adminOnly');
+      }
+      // And the other way round: a denial cached for the joined role does not deny the real admin.
+      assert.ok((await names(await connect('tok-admin'))).includes('adminOnly'));
+    });
+  });
+
+  describe(`guards on the request path over ${adapter}`, () => {
     let fixture: Fixture;
     const clients: Client[] = [];
     const connect = async (token: string) => {
@@ -100,18 +143,6 @@ for (const adapter of ADAPTERS) {
     after(async () => {
       for (const client of clients) await client.close();
       await fixture?.close();
-    });
-
-    it('a role holding a space or NUL never gets the cached decision of a principal holding the separate roles', async () => {
-      const pair = await connect('tok-pair');
-      assert.equal(textOf(await pair.callTool({ name: 'adminOnly', arguments: {} })), 'admin');
-      for (const token of ['tok-joined', 'tok-nul']) {
-        const other = await connect(token);
-        assert.ok(!(await names(other)).includes('adminOnly'), token);
-        await unknownTool(other.callTool({ name: 'adminOnly', arguments: {} }), 'adminOnly');
-      }
-      // And the other way round: a denial cached for the joined role does not deny the real admin.
-      assert.ok((await names(await connect('tok-admin'))).includes('adminOnly'));
     });
 
     it('a stock ThrottlerGuard (APP_GUARD) never sees a list: listing spends no call budget, calls are keyed by the real method', async () => {
