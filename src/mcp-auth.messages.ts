@@ -13,6 +13,8 @@ export const McpMessages = {
     `McpAuthModule: parameter #${index} of ${where} has no decorator. MCP handlers receive only decorated parameters: use @McpArgs(), @McpPrincipal(), @McpContext() or a createParamDecorator() decorator.`,
   invalidTemplate: (where: string, template: string, reason: string) =>
     `McpAuthModule: the uriTemplate "${template}" of ${where} is not a valid RFC 6570 template: ${reason}.`,
+  ambiguousTemplate: (where: string, template: string, first: string, second: string) =>
+    `McpAuthModule: the uriTemplate "${template}" of ${where} cannot be matched: ${first} is directly followed by ${second}, so a URI does not show where one value ends and the next begins. Put literal text between them (e.g. ${first}-${second}) or give the second an operator that starts with a character ({.x}, {/x}, {;x}, {?x}, {&x} or {#x}).`,
   templateVariableUnknown: (where: string, variable: string, template: string) =>
     `McpAuthModule: ${where} reads @McpArgs('${variable}') but the uriTemplate "${template}" has no {${variable}} variable.`,
   missingDescription: (kind: string, where: string) =>

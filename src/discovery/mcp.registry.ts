@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { McpMessages } from '../mcp-auth.messages.js';
+import { compareSpecificity, type UriVariables } from '../protocol/uri-template.js';
 import type { McpComponent } from './mcp-component.js';
+
+/** A component that can serve a resource URI: a resource, or a template with the URI's variables. */
+export interface McpResourceMatch {
+  readonly component: McpComponent;
+  /** Set for templates only. */
+  readonly variables?: UriVariables;
+}
 
 /** Every discovered component, indexed for dispatch; filled once at bootstrap and read-only afterwards. */
 @Injectable()
@@ -11,6 +19,9 @@ export class McpRegistry {
   readonly prompts = new Map<string, McpComponent>();
   /** Every scope a component's checks name (advertised in `scopes_supported`). */
   readonly scopes = new Set<string>();
+  private readonly resourcesByUri = new Map<string, McpComponent>();
+  /** The resource templates, most specific first, then in declaration order. */
+  private readonly templatesBySpecificity: McpComponent[] = [];
 
   add(component: McpComponent): void {
     const { kind, name, handler } = component.info;
@@ -18,24 +29,38 @@ export class McpRegistry {
     const existing = byName.get(name);
     if (existing) throw new Error(McpMessages.duplicateComponent(label(kind), name, existing.info.handler, handler));
     if (kind === 'resource') {
-      for (const other of this.resources.values()) {
-        if (other.uri === component.uri) {
-          throw new Error(McpMessages.duplicateResourceUri(component.uri!, other.info.handler, handler));
-        }
-      }
+      const other = this.resourcesByUri.get(component.uri!);
+      if (other) throw new Error(McpMessages.duplicateResourceUri(component.uri!, other.info.handler, handler));
+      this.resourcesByUri.set(component.uri!, component);
+    }
+    if (kind === 'resourceTemplate') {
+      const { specificity } = component.matcher!;
+      const templates = this.templatesBySpecificity;
+      // After every template at least as specific: ties keep declaration order.
+      let at = templates.length;
+      while (at > 0 && compareSpecificity(specificity, templates[at - 1].matcher!.specificity) < 0) at--;
+      templates.splice(at, 0, component);
     }
     byName.set(name, component);
   }
 
-  /** The resource with this exact URI, else the first template that matches it, with its variables. */
-  findResource(uri: string): { component: McpComponent; variables?: Record<string, string | string[]> } | undefined {
-    for (const component of this.resources.values()) {
-      if (component.uri === uri) return { component };
-    }
-    for (const component of this.resourceTemplates.values()) {
+  /**
+   * Every component that can serve this URI, in the order to try them: the resource with exactly this URI, then
+   * each matching template, most specific first (more literal characters, then fewer `+`/`#` expressions, then
+   * declaration order), with its variables. Lazy: a template is matched only when the caller asks for the next.
+   */
+  *resolveResource(uri: string): Generator<McpResourceMatch, void, undefined> {
+    const exact = this.resourcesByUri.get(uri);
+    if (exact) yield { component: exact };
+    for (const component of this.templatesBySpecificity) {
       const variables = component.matcher!.match(uri);
-      if (variables) return { component, variables };
+      if (variables) yield { component, variables };
     }
+  }
+
+  /** The first candidate of `resolveResource`. */
+  findResource(uri: string): McpResourceMatch | undefined {
+    for (const found of this.resolveResource(uri)) return found;
     return undefined;
   }
 
