@@ -82,13 +82,26 @@ export class McpDispatcher {
     }
   }
 
+  /**
+   * The resource with this exact URI, else the templates that match it, most specific first: the first the caller
+   * may read serves it. A candidate the caller may not read never decides the answer while another may serve it
+   * (a hidden template cannot shadow a visible one); with none, the first step-up or explicit refusal met, else
+   * "not found".
+   */
   async readResource(uri: string, context: McpContext): Promise<Json> {
     const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri));
-    const found = this.registry.findResource(uri);
-    if (!found) throw notFound();
-    const { component, variables } = found;
-    const value = await this.run(component, this.caller(context), variables ?? {}, notFound, uri);
-    return toResourceResult(value, uri, component.mimeType);
+    const caller = this.caller(context);
+    let denied: McpDenial | undefined;
+    for (const { component, variables } of this.registry.resolveResource(uri)) {
+      const decision = await this.access.admit(component, caller);
+      if (decision.kind !== 'allowed') {
+        if (decision.kind !== 'hidden') denied ??= decision;
+        continue;
+      }
+      const value = await this.run(component, caller, variables ?? {}, notFound, uri, decision);
+      return toResourceResult(value, uri, component.mimeType);
+    }
+    throw denied ? this.denial(denied, notFound) : notFound();
   }
 
   async getPrompt(name: string, rawArguments: unknown, context: McpContext): Promise<Json> {
@@ -125,8 +138,15 @@ export class McpDispatcher {
   }
 
   /** Resources and prompts: the same steps as a tool call; their failures are JSON-RPC errors. */
-  private async run(component: McpComponent, caller: McpCaller, raw: unknown, notFound: () => McpProtocolError, uri?: string): Promise<unknown> {
-    const admitted = this.allowed(await this.access.admit(component, caller), notFound);
+  private async run(
+    component: McpComponent,
+    caller: McpCaller,
+    raw: unknown,
+    notFound: () => McpProtocolError,
+    uri?: string,
+    admission?: McpAccessDecision,
+  ): Promise<unknown> {
+    const admitted = this.allowed(admission ?? (await this.access.admit(component, caller)), notFound);
     const checked = await component.validator.validate(raw);
     if (!checked.ok) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.invalidArguments(checked.errors));
     this.allowed(await this.access.authorize(component, caller, checked.value, admitted), notFound);

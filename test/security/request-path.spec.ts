@@ -6,7 +6,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { McpExecutionContext, McpListSafe, McpStaticTokens, McpTool, RequireRoles } from 'nestjs-mcp-auth';
+import { McpArgs, McpExecutionContext, McpListSafe, McpResourceTemplate, McpStaticTokens, McpTool, RequireRoles } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 
 /**
@@ -67,7 +67,22 @@ class CacheTools {
   }
 }
 
+/** An admin-only template declared before an open one that also matches: the hidden one must not shadow it. */
+@Injectable()
+class ShadowResources {
+  @McpResourceTemplate({ uriTemplate: 'shadow://{name}', description: 'Admins: one name', auth: RequireRoles('admin') })
+  byName(@McpArgs('name') name: string) {
+    return `admin:${name}`;
+  }
+
+  @McpResourceTemplate({ uriTemplate: 'shadow://{+rest}', description: 'Anyone: any path' })
+  byPath(@McpArgs('rest') rest: string) {
+    return `open:${rest}`;
+  }
+}
+
 const TOKENS = {
+  'tok-reader': { principal: { sub: 'reader' } },
   'tok-pair': { principal: { sub: 'pair' }, roles: ['admin', 'user'] },
   'tok-joined': { principal: { sub: 'joined' }, roles: ['admin user'] },
   'tok-nul': { principal: { sub: 'nul' }, roles: ['admin\u0000user'] },
@@ -100,7 +115,7 @@ for (const adapter of ADAPTERS) {
       // No guard of the app's anywhere: every decision here is pure and cached per caller.
       fixture = await startFixture({
         adapter,
-        components: [CacheTools],
+        components: [CacheTools, ShadowResources],
         mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
       });
     });
@@ -119,6 +134,14 @@ for (const adapter of ADAPTERS) {
       }
       // And the other way round: a denial cached for the joined role does not deny the real admin.
       assert.ok((await names(await connect('tok-admin'))).includes('adminOnly'));
+    });
+    it('a template the caller may not read never shadows one it may: the reader gets the open template, the admin the more specific one', async () => {
+      const read = async (token: string, uri: string) =>
+        ((await (await connect(token)).readResource({ uri })).contents[0] as { text: string }).text;
+      assert.equal(await read('tok-reader', 'shadow://x'), 'open:x');
+      assert.equal(await read('tok-admin', 'shadow://x'), 'admin:x');
+      // A URI only the open template matches is served to both.
+      assert.equal(await read('tok-admin', 'shadow://a/b'), 'open:a/b');
     });
   });
 
