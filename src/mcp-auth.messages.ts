@@ -51,6 +51,7 @@ export const McpMessages = {
   unknownTool: (name: string) => `Unknown tool: ${name}`,
   unknownPrompt: (name: string) => `Unknown prompt: ${name}`,
   unknownResource: (uri: string) => `Resource not found: ${uri}`,
+  resourceUriTooLong: (max: number) => `Invalid params: a resource URI is at most ${max} characters`,
   invalidArguments: (details: string[]) => `Invalid arguments: ${details.join('; ')}`,
   internalError: (correlationId: string) => `Internal error (reference: ${correlationId})`,
   originNotAllowed: () => 'Forbidden: the Origin of this request is not allowed',

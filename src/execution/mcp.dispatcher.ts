@@ -23,6 +23,12 @@ const LIST_CHANGED: Record<Family, string> = {
   prompts: 'notifications/prompts/list_changed',
 };
 
+/**
+ * Longer `resources/read` URIs are refused before any template is tried: matching is linear, but a body-sized URI
+ * times every template would still buy seconds of CPU with one request.
+ */
+const MAX_RESOURCE_URI_LENGTH = 16 * 1024;
+
 const internals = (context: McpContext) => context as unknown as McpContextInternals;
 const stateOf = (context: McpContext): McpRequestState => internals(context)[MCP_REQUEST_STATE];
 
@@ -89,6 +95,7 @@ export class McpDispatcher {
    * "not found".
    */
   async readResource(uri: string, context: McpContext): Promise<Json> {
+    if (uri.length > MAX_RESOURCE_URI_LENGTH) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.resourceUriTooLong(MAX_RESOURCE_URI_LENGTH));
     const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri));
     const caller = this.caller(context);
     let denied: McpDenial | undefined;

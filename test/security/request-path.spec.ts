@@ -143,6 +143,17 @@ for (const adapter of ADAPTERS) {
       // A URI only the open template matches is served to both.
       assert.equal(await read('tok-admin', 'shadow://a/b'), 'open:a/b');
     });
+
+    it('a resource URI longer than 16 KiB is refused before any template is tried, without echoing it', async () => {
+      const client = await connect('tok-reader');
+      await assert.rejects(client.readResource({ uri: `shadow://${'a'.repeat(20_000)}` }), (error: unknown) => {
+        assert.ok(error instanceof McpError);
+        assert.equal(error.code, -32602);
+        assert.ok(error.message.length < 200, error.message.slice(0, 200));
+        return true;
+      });
+      assert.equal(((await client.readResource({ uri: `shadow://${'a'.repeat(16_000)}` })).contents[0] as { text: string }).text.length, 16_005);
+    });
   });
 
   describe(`guards on the request path over ${adapter}`, () => {
