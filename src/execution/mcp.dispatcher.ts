@@ -69,11 +69,16 @@ export class McpDispatcher {
     const component = this.registry.tools.get(name);
     if (!component) throw notFound();
     const caller = this.caller(context);
-    const admitted = this.allowed(await this.access.admit(component, caller), notFound);
-    const checked = await component.validator.validate(rawArguments);
+    // Each step is synchronous when its answer is at hand (a cached decision, arguments the validation shortcut
+    // accepts): awaited only when it is a promise.
+    const admission = this.access.admit(component, caller);
+    const admitted = this.allowed(admission instanceof Promise ? await admission : admission, notFound);
+    const validation = component.validator.validate(rawArguments);
+    const checked = validation instanceof Promise ? await validation : validation;
     // SEP-1303: invalid arguments are a tool result the model can read and correct, not a protocol error.
     if (!checked.ok) return toToolError(McpMessages.invalidArguments(checked.errors));
-    this.allowed(await this.access.authorize(component, caller, checked.value, admitted), notFound);
+    const decision = this.access.authorize(component, caller, checked.value, admitted);
+    this.allowed(decision instanceof Promise ? await decision : decision, notFound);
     const invocation = this.invocation(component, caller, checked.value);
     try {
       return toToolResult(await component.invoke(invocation));
