@@ -31,6 +31,7 @@ import {
 } from 'class-validator';
 import { McpArgumentsValidator } from '../../src/execution/mcp-arguments.validator.js';
 import { ValidationShortcut } from '../../src/execution/validation-shortcut.js';
+import { McpMessages } from '../../src/mcp-auth.messages.js';
 
 /**
  * The shortcut answers "class-validator would find nothing wrong" without running `validate()`. These tests hold it
@@ -347,7 +348,7 @@ describe('McpArgumentsValidator with the shortcut', () => {
     assert.deepEqual((refused as { errors: string[] }).errors.sort(), ['even: even must be even', 'extra: property extra should not exist']);
   });
 
-  it('a rule that throws fails the call as class-validator makes it fail', async () => {
+  it('a rule that throws is left to class-validator, whose throw becomes invalid arguments', async () => {
     class Throwing {
       @ValidateIf(() => {
         throw new Error('boom');
@@ -355,8 +356,10 @@ describe('McpArgumentsValidator with the shortcut', () => {
       @IsString()
       value!: string;
     }
+    // class-validator itself throws (synchronously, before its promise exists).
+    assert.throws(() => validate(plainToInstance(Throwing, { value: 'x' }), options), /boom/);
     const validator = new McpArgumentsValidator(Throwing, options, false);
-    assert.throws(() => validator.validate({ value: 'x' }), /boom/);
+    assert.deepEqual(await validator.validate({ value: 'x' }), { ok: false, errors: [McpMessages.argumentsUnreadable('validation')] });
   });
 
   it('an undeclared asynchronous constraint is settled by class-validator, then left to it', async () => {
