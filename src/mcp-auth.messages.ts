@@ -53,6 +53,9 @@ export const McpMessages = {
   unknownResource: (uri: string) => `Resource not found: ${uri}`,
   resourceUriTooLong: (max: number) => `Invalid params: a resource URI is at most ${max} characters`,
   invalidArguments: (details: string[]) => `Invalid arguments: ${details.join('; ')}`,
+  /** Arguments class-transformer or class-validator threw on: fixed words, since an exception's text may echo them. */
+  argumentsUnreadable: (phase: 'conversion' | 'validation') =>
+    `arguments could not be read: ${phase === 'conversion' ? 'a value has a shape that cannot be converted' : 'a validation rule could not process a value'}`,
   internalError: (correlationId: string) => `Internal error (reference: ${correlationId})`,
   originNotAllowed: () => 'Forbidden: the Origin of this request is not allowed',
   hostNotAllowed: () => 'Forbidden: the Host of this request is not allowed',

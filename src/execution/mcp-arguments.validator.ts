@@ -1,7 +1,11 @@
 import { createRequire } from 'node:module';
+import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { McpMessages } from '../mcp-auth.messages.js';
 import { ValidationShortcut } from './validation-shortcut.js';
+
+const logger = new Logger('McpAuthModule');
 
 /** class-transformer's registry of @Type/@Transform/@Expose/@Exclude, keyed by class (the package's own storage). */
 interface TransformerStorage {
@@ -72,7 +76,9 @@ export class McpArgumentsValidator {
 
   /**
    * Synchronous without a DTO and when the DTO's synchronous rules accept the arguments; otherwise class-validator's
-   * own promise (it makes the error messages, and validators may be asynchronous).
+   * own promise (it makes the error messages, and validators may be asynchronous). Never throws nor rejects: what
+   * class-transformer or class-validator throws on the arguments (`{ constructor: 1 }` nested, `{ toString: 1 }`
+   * under implicit conversion, a rule failing on a value) is the client's invalid arguments, not a server error.
    */
   validate(raw: unknown): McpArgumentsResult | Promise<McpArgumentsResult> {
     const input = raw ?? {};
@@ -80,13 +86,34 @@ export class McpArgumentsValidator {
       return { ok: false, errors: ['arguments must be an object'] };
     }
     if (!this.dto) return this.checkBound(input as Record<string, unknown>);
-    const instance =
-      this.toInstance(input as Record<string, unknown>) ??
-      plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
-    if (this.shortcut?.passes(instance)) return { ok: true, value: instance };
-    return validate(instance, this.options).then((errors) =>
-      errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance },
-    );
+    let instance: object;
+    try {
+      instance =
+        this.toInstance(input as Record<string, unknown>) ??
+        plainToInstance(this.dto as new () => object, input, { enableImplicitConversion: this.implicitConversion });
+    } catch (error) {
+      return this.unreadable('conversion', error);
+    }
+    let pending: Promise<ValidationError[]>;
+    try {
+      if (this.shortcut?.passes(instance)) return { ok: true, value: instance };
+      // class-validator runs synchronous rules before it returns its promise: they throw here.
+      pending = validate(instance, this.options);
+    } catch (error) {
+      return this.unreadable('validation', error);
+    }
+    return pending
+      .then((errors): McpArgumentsResult => (errors.length ? { ok: false, errors: flatten(errors, '') } : { ok: true, value: instance }))
+      .catch((error: unknown) => this.unreadable('validation', error));
+  }
+
+  /**
+   * The client learns only which step failed; the debug log adds the exception's kind. Neither carries the
+   * exception's text or stack, which may quote the arguments.
+   */
+  private unreadable(phase: 'conversion' | 'validation', error: unknown): McpArgumentsResult {
+    logger.debug(`arguments for ${this.dto?.name ?? 'a component'} refused: ${phase} threw ${kindOf(error)}`);
+    return { ok: false, errors: [McpMessages.argumentsUnreadable(phase)] };
   }
 
   /**
@@ -139,6 +166,17 @@ function primitiveName(type: Function | undefined): 'string' | 'number' | 'boole
   if (type === Number) return 'number';
   if (type === Boolean) return 'boolean';
   return undefined;
+}
+
+/** `TypeError`, `URIError`, ...: a name from code, never from the arguments (a thrown non-Error gets its typeof). */
+function kindOf(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  try {
+    const name: unknown = error.constructor?.name;
+    return typeof name === 'string' && /^[\w$]{1,64}$/.test(name) ? name : 'Error';
+  } catch {
+    return 'Error';
+  }
 }
 
 function flatten(errors: ValidationError[], parent: string): string[] {

@@ -44,6 +44,50 @@ const HANDLED = new Set<string>([
 ]);
 
 /**
+ * Every field of class-validator's records (0.14.x and 0.15.x carry the same ones, plus `validateIf` in 0.15), and
+ * why the plan may ignore or must honour it. Any other field, unless undefined, could be an option a newer release
+ * honours: the DTO then gets no plan. ValidationMetadata:
+ * - type, propertyName, constraints, constraintCls: what the plan runs;
+ * - each, validateIf: honoured in `run` (`each` over a collection: left to class-validator);
+ * - target, groups, always: already applied by `getTargetValidationMetadatas` (inheritance, groups);
+ * - name, message, context: only shape class-validator's errors;
+ * - validationTypeOptions: copied from schemas, read by neither release's executor.
+ * ConstraintMetadata: async (refused), target (reached through the `instance` getter), name (error key only).
+ */
+const VALIDATION_FIELDS: ReadonlySet<PropertyKey> = new Set([
+  'type',
+  'propertyName',
+  'constraints',
+  'constraintCls',
+  'each',
+  'validateIf',
+  'target',
+  'groups',
+  'always',
+  'name',
+  'message',
+  'context',
+  'validationTypeOptions',
+]);
+const CONSTRAINT_FIELDS: ReadonlySet<PropertyKey> = new Set(['async', 'target', 'name', 'instance']);
+
+/**
+ * Whether each field of `record` is known or an own data field left undefined. Accessors are not read (they could
+ * answer anything), and a prototype (below Object.prototype) may add nothing unknown: both make it not understood.
+ */
+function understood(record: object, known: ReadonlySet<PropertyKey>): boolean {
+  for (const key of Reflect.ownKeys(record)) {
+    if (known.has(key)) continue;
+    const descriptor = Reflect.getOwnPropertyDescriptor(record, key)!;
+    if (!('value' in descriptor) || descriptor.value !== undefined) return false;
+  }
+  for (let prototype = Reflect.getPrototypeOf(record); prototype && prototype !== Object.prototype; prototype = Reflect.getPrototypeOf(prototype)) {
+    for (const key of Reflect.ownKeys(prototype)) if (key !== 'constructor' && !known.has(key)) return false;
+  }
+  return true;
+}
+
+/**
  * class-validator's verdict on the success path, without its per-call overhead.
  *
  * `validate()` looks up a DTO's rules on every call (scanning every class that has rules, for inheritance), builds a
@@ -54,7 +98,8 @@ const HANDLED = new Set<string>([
  * It only ever answers "class-validator would find nothing wrong" (`true`, after whitelisting exactly as
  * class-validator does) or "not certain" (`false`): on `false` the caller runs class-validator itself, which makes
  * the error messages and settles every case this plan does not handle (nested DTOs, `each` over a collection,
- * asynchronous constraints, a rule that throws, an unknown key). A DTO this plan cannot describe gets none.
+ * asynchronous constraints, a rule that throws, an unknown key). A DTO this plan cannot describe gets none, and so
+ * does one whose records carry a field the plan does not know (it fails closed on class-validator changes).
  */
 export class ValidationShortcut {
   /** Set when a constraint turned out asynchronous: from then on class-validator alone runs it (once per call). */
@@ -80,7 +125,9 @@ export class ValidationShortcut {
     if (!records.length) return undefined;
     const byName = new Map<string, ValidationRecord[]>();
     for (const record of records) {
-      if (!HANDLED.has(record.type) || typeof record.propertyName !== 'string') return undefined;
+      if (!HANDLED.has(record.type) || typeof record.propertyName !== 'string' || !understood(record, VALIDATION_FIELDS)) {
+        return undefined;
+      }
       const list = byName.get(record.propertyName);
       if (list) list.push(record);
       else byName.set(record.propertyName, [record]);
@@ -100,7 +147,7 @@ export class ValidationShortcut {
         }
         if (typeof record.constraintCls !== 'function') return undefined;
         const constraints = storage.getTargetValidatorConstraints(record.constraintCls);
-        if (!constraints.length || constraints.some((c) => c.async)) return undefined;
+        if (!constraints.length || constraints.some((c) => c.async || !understood(c, CONSTRAINT_FIELDS))) return undefined;
         (record.type === ValidationTypes.IS_DEFINED ? defined : custom).push({ record, constraints });
       }
       properties.push({ name, conditions, defined, custom });

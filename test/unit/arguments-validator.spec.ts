@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { Expose, plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsNumber, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsBoolean, IsNumber, IsOptional, IsString, Validate, ValidateNested, ValidatorConstraint, type ValidatorConstraintInterface } from 'class-validator';
 import { McpArgumentsValidator } from '../../src/execution/mcp-arguments.validator.js';
+import { McpMessages } from '../../src/mcp-auth.messages.js';
 
 /**
  * Arguments of DTOs without class-transformer decorators are copied onto a new instance directly rather than through
@@ -168,5 +170,108 @@ describe('McpArgumentsValidator: DTOs with class-transformer decorators keep the
   it('implicit conversion (URI template variables, prompt arguments) converts strings to the property types', async () => {
     const value = (await valueOf(new McpArgumentsValidator(PlainDto, lenient, true), { a: '42' })) as PlainDto;
     assert.equal(value.a, 42);
+  });
+});
+
+/**
+ * Rules that decode the value, as hand-written rules do: malformed percent-encoding makes them throw (or reject).
+ * (class-transformer drops keys such as `toString` from nested objects, so rules never see `{ toString: 1 }`.)
+ */
+@ValidatorConstraint({ name: 'decodable' })
+class Decodable implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return decodeURIComponent(String(value)).length > 0;
+  }
+}
+@ValidatorConstraint({ name: 'decodableLater', async: true })
+class DecodableLater implements ValidatorConstraintInterface {
+  async validate(value: unknown): Promise<boolean> {
+    return decodeURIComponent(String(value)).length > 0;
+  }
+}
+class DecodingDto {
+  @IsOptional()
+  @Validate(Decodable)
+  text?: string;
+
+  @IsOptional()
+  @Validate(DecodableLater)
+  later?: string;
+}
+
+/** Keeps every log call, by level. */
+class CapturingLogger implements LoggerService {
+  readonly calls: Array<{ level: string; args: unknown[] }> = [];
+  log(...args: unknown[]) {
+    this.calls.push({ level: 'log', args });
+  }
+  error(...args: unknown[]) {
+    this.calls.push({ level: 'error', args });
+  }
+  warn(...args: unknown[]) {
+    this.calls.push({ level: 'warn', args });
+  }
+  debug(...args: unknown[]) {
+    this.calls.push({ level: 'debug', args });
+  }
+  verbose(...args: unknown[]) {
+    this.calls.push({ level: 'verbose', args });
+  }
+}
+
+const strict = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } as const;
+/** Appears in every hostile input: it must reach neither the client's message nor the log. */
+const MARK = 'marker-7f3a';
+
+describe('McpArgumentsValidator: hostile argument objects stay a client error', () => {
+  const cases: Array<[string, Function, boolean, () => unknown, 'conversion' | 'validation']> = [
+    ['flat DTO, an unknown key holding { constructor }', PlainDto, false, () => ({ a: 1, [MARK]: { constructor: MARK } }), 'conversion'],
+    ['flat DTO, a declared key holding { constructor }', PlainDto, false, () => ({ a: { constructor: 1, note: MARK } }), 'conversion'],
+    ['nested DTO, { constructor } inside the nested object', NestedDto, false, () => ({ child: { name: 'n', extra: { constructor: {}, note: MARK } } }), 'conversion'],
+    ['nested DTO, { constructor } in an array', NestedDto, false, () => ({ child: { name: 'n' }, list: [{ constructor: MARK }] }), 'conversion'],
+    ['implicit conversion, flat DTO, a number from { toString: 1 }', PlainDto, true, () => ({ a: { toString: 1, note: MARK } }), 'conversion'],
+    ['implicit conversion, flat DTO, a string from { toString: 1 }', PlainDto, true, () => ({ a: 1, label: { toString: 1, note: MARK } }), 'conversion'],
+    ['implicit conversion, flat DTO, a number from { valueOf: {}, toString: {} }', PlainDto, true, () => ({ a: { valueOf: {}, toString: {}, note: MARK } }), 'conversion'],
+    ['implicit conversion, nested DTO, { toString: 1 } inside the nested object', NestedDto, true, () => ({ child: { name: { toString: 1, note: MARK } } }), 'conversion'],
+    ['implicit conversion, nested DTO, { constructor } inside the nested object', NestedDto, true, () => ({ child: { name: 'n', extra: { constructor: 1, note: MARK } } }), 'conversion'],
+    ['a rule that throws on what it is given', DecodingDto, false, () => ({ text: `${MARK}%E0%A4%A` }), 'validation'],
+    ['an asynchronous rule that rejects on what it is given', DecodingDto, false, () => ({ later: `${MARK}%E0%A4%A` }), 'validation'],
+    ['implicit conversion, a rule that throws on what it is given', DecodingDto, true, () => ({ text: `${MARK}%E0%A4%A` }), 'validation'],
+  ];
+
+  for (const options of [strict, lenient]) {
+    for (const [name, dto, implicit, input, phase] of cases) {
+      it(`${name} (${options === strict ? 'whitelist' : 'no whitelist'})`, async () => {
+        const logger = new CapturingLogger();
+        Logger.overrideLogger(logger);
+        try {
+          const validator = new McpArgumentsValidator(dto, options, implicit);
+          let pending: ReturnType<McpArgumentsValidator['validate']>;
+          assert.doesNotThrow(() => (pending = validator.validate(input())));
+          const result = await pending!;
+          assert.deepEqual(result, { ok: false, errors: [McpMessages.argumentsUnreadable(phase)] });
+          assert.doesNotMatch(McpMessages.argumentsUnreadable(phase), /marker|\n|\bat /);
+
+          assert.equal(logger.calls.length, 1, JSON.stringify(logger.calls));
+          const [{ level, args }] = logger.calls;
+          assert.equal(level, 'debug');
+          assert.equal(args.at(-1), 'McpAuthModule');
+          const text = args.map(String).join(' ');
+          assert.ok(!text.includes(MARK), `the log holds an argument value: ${text}`);
+          assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
+        } finally {
+          Logger.overrideLogger(new ConsoleLogger());
+        }
+      });
+    }
+  }
+
+  it('a plain object that only looks hostile still validates normally', async () => {
+    // `valueOf` alone is not called when `toString` is left: conversion yields NaN, refused as a number.
+    const result = await new McpArgumentsValidator(PlainDto, lenient, true).validate({ a: { valueOf: {} } });
+    assert.equal(result.ok, false);
+    assert.match((result as { errors: string[] }).errors.join('\n'), /^a: /m);
+    const nested = await new McpArgumentsValidator(NestedDto, lenient, false).validate({ child: { constructor: 1, name: 'n' } });
+    assert.deepEqual(nested, { ok: true, value: plainToInstance(NestedDto, { child: { name: 'n' } }) });
   });
 });

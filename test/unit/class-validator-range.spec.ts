@@ -16,7 +16,14 @@ import { after, describe, it } from 'node:test';
 const built = fileURLToPath(new URL('../../', import.meta.url)); // the compiled tree: src/ and test/ side by side
 const modules = resolve(built, '..', 'node_modules');
 const OLDER = 'class-validator-0.14';
-const SPECS = ['test/unit/validation-shortcut.spec.js', 'test/unit/arguments-validator.spec.js'];
+const SPECS = [
+  'test/unit/validation-shortcut.spec.js',
+  'test/unit/validation-shortcut.property.spec.js',
+  'test/unit/validation-shortcut.records.spec.js',
+  'test/unit/arguments-validator.spec.js',
+];
+/** Modules the specs import beside the sources. */
+const HELPERS = ['test/unit/validation-shortcut.fixtures.js', 'test/unit/validation-shortcut-kinds.fixtures.js'];
 
 describe('the validation shortcut on class-validator 0.14', () => {
   const tree = mkdtempSync(join(tmpdir(), 'mcp-cv014-'));
@@ -31,7 +38,7 @@ describe('the validation shortcut on class-validator 0.14', () => {
     }
     symlinkSync(join(modules, OLDER), join(tree, 'node_modules', 'class-validator'));
     cpSync(join(built, 'src'), join(tree, 'src'), { recursive: true });
-    for (const spec of SPECS) cpSync(join(built, spec), join(tree, spec), { recursive: true });
+    for (const file of [...SPECS, ...HELPERS]) cpSync(join(built, file), join(tree, file), { recursive: true });
     writeFileSync(join(tree, 'package.json'), JSON.stringify({ type: 'module' }));
 
     const version = spawnSync(process.execPath, ['-p', "require('class-validator/package.json').version"], { cwd: tree, encoding: 'utf8' });

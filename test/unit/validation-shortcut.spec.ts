@@ -2,35 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { plainToInstance, Type } from 'class-transformer';
-import {
-  Allow,
-  ArrayMaxSize,
-  IsBoolean,
-  IsDefined,
-  IsEmail,
-  IsEnum,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  registerDecorator,
-  validate,
-  Validate,
-  ValidateIf,
-  ValidateNested,
-  ValidatorConstraint,
-  type ValidationArguments,
-  type ValidatorConstraintInterface,
-  type ValidatorOptions,
-} from 'class-validator';
+import { IsString, registerDecorator, validate, ValidateIf, ValidateNested, type ValidatorOptions } from 'class-validator';
 import { McpArgumentsValidator } from '../../src/execution/mcp-arguments.validator.js';
 import { ValidationShortcut } from '../../src/execution/validation-shortcut.js';
+import { McpMessages } from '../../src/mcp-auth.messages.js';
+import { DEFINED_POOLS, DefinedDto, OPTION_SETS, RICH_POOLS, RichDto, type Pools } from './validation-shortcut.fixtures.js';
 
 /**
  * The shortcut answers "class-validator would find nothing wrong" without running `validate()`. These tests hold it
@@ -38,106 +14,6 @@ import { ValidationShortcut } from '../../src/execution/validation-shortcut.js';
  * exactly when `validate()` resolves to no errors, and leave the instance exactly as `validate()` would (whitelist
  * stripping). Anything it cannot describe must get no shortcut at all.
  */
-
-enum Color {
-  Red = 'red',
-  Blue = 'blue',
-}
-
-@ValidatorConstraint({ name: 'even' })
-class EvenConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value === 'number' && value % 2 === 0;
-  }
-  defaultMessage(args: ValidationArguments): string {
-    return `${args.property} must be even`;
-  }
-}
-
-/** A decorator made with registerDecorator that reads another property (cross-field rule). */
-function NotEqualTo(other: string) {
-  return (target: object, propertyName: string) =>
-    registerDecorator({
-      name: 'notEqualTo',
-      target: target.constructor,
-      propertyName,
-      constraints: [other],
-      validator: {
-        validate: (value: unknown, args: ValidationArguments) => value !== (args.object as Record<string, unknown>)[args.constraints[0] as string],
-        defaultMessage: (args: ValidationArguments) => `${args.property} must differ from ${args.constraints[0] as string}`,
-      },
-    });
-}
-
-class BaseDto {
-  @IsOptional()
-  @IsString()
-  @Length(1, 5)
-  note?: string;
-
-  @IsInt()
-  @Min(0)
-  count!: number;
-}
-
-class RichDto extends BaseDto {
-  // Overrides the inherited rule of the same type.
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  declare count: number;
-
-  @IsString()
-  @IsNotEmpty()
-  @Matches(/^[a-z]+$/)
-  @NotEqualTo('note')
-  name!: string;
-
-  @IsOptional()
-  @IsEnum(Color)
-  color?: Color;
-
-  @IsOptional()
-  @IsIn(['a', 'b'])
-  choice?: string;
-
-  @ValidateIf((o: RichDto) => o.color === Color.Red)
-  @IsBoolean()
-  confirmed?: boolean;
-
-  @IsOptional()
-  @Validate(EvenConstraint)
-  even?: number;
-
-  @IsOptional()
-  @IsEmail()
-  email?: string;
-
-  @IsNumber({}, { validateIf: (o: RichDto) => o.choice === 'a' })
-  weight?: number;
-
-  @Allow()
-  free?: unknown;
-
-  @IsOptional()
-  @IsString({ each: true })
-  @ArrayMaxSize(2)
-  tags?: string[];
-}
-
-class DefinedDto {
-  @IsDefined()
-  @IsOptional()
-  @IsNumber()
-  must?: number;
-
-  @IsString()
-  plain!: string;
-
-  // Applies even when the missing-property options skip the other rules.
-  @IsDefined()
-  anything!: unknown;
-}
 
 class Child {
   @IsString()
@@ -209,9 +85,6 @@ const VALUES: unknown[] = [
   {},
 ];
 
-/** Per key, values that often satisfy its rules, so that the success path gets exercised as much as refusals. */
-type Pools = Readonly<Record<string, readonly unknown[]>>;
-
 const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
 
 function generate(next: () => number, pools: Pools, extra: readonly string[]): Record<string, unknown> {
@@ -224,15 +97,6 @@ function generate(next: () => number, pools: Pools, extra: readonly string[]): R
   for (const key of extra) if (next() < 0.05) input[key] = pick(next, VALUES);
   return input;
 }
-
-const OPTION_SETS: Array<[string, ValidatorOptions]> = [
-  ['module defaults', { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }],
-  ['whitelist, strip', { whitelist: true, forbidUnknownValues: true }],
-  ['no whitelist', { forbidUnknownValues: false }],
-  ['skipMissingProperties', { whitelist: true, skipMissingProperties: true }],
-  ['skipNullProperties', { whitelist: true, skipNullProperties: true }],
-  ['skipUndefinedProperties', { whitelist: true, skipUndefinedProperties: true }],
-];
 
 async function agreeOn<T extends object>(dto: new () => T, pools: Pools, options: ValidatorOptions, seed: number, runs: number) {
   const shortcut = ValidationShortcut.compile(dto, options);
@@ -254,20 +118,6 @@ async function agreeOn<T extends object>(dto: new () => T, pools: Pools, options
   }
   return passed;
 }
-
-const RICH_POOLS: Pools = {
-  count: [1, 2, 10],
-  name: ['abc', 'b'],
-  note: ['abc', 'b', 'abcdef'],
-  color: ['red', 'blue'],
-  choice: ['a', 'b'],
-  confirmed: [true, false],
-  even: [2, 4, 3],
-  email: ['x@example.com'],
-  weight: [2, 2.5],
-  free: [{ any: 1 }, 'x'],
-};
-const DEFINED_POOLS: Pools = { must: [1, 2.5], plain: ['x', ''], anything: [0, 'x', false] };
 
 describe('ValidationShortcut', () => {
   for (const [label, options] of OPTION_SETS) {
@@ -347,7 +197,7 @@ describe('McpArgumentsValidator with the shortcut', () => {
     assert.deepEqual((refused as { errors: string[] }).errors.sort(), ['even: even must be even', 'extra: property extra should not exist']);
   });
 
-  it('a rule that throws fails the call as class-validator makes it fail', async () => {
+  it('a rule that throws is left to class-validator, whose throw becomes invalid arguments', async () => {
     class Throwing {
       @ValidateIf(() => {
         throw new Error('boom');
@@ -355,8 +205,10 @@ describe('McpArgumentsValidator with the shortcut', () => {
       @IsString()
       value!: string;
     }
+    // class-validator itself throws (synchronously, before its promise exists).
+    assert.throws(() => validate(plainToInstance(Throwing, { value: 'x' }), options), /boom/);
     const validator = new McpArgumentsValidator(Throwing, options, false);
-    assert.throws(() => validator.validate({ value: 'x' }), /boom/);
+    assert.deepEqual(await validator.validate({ value: 'x' }), { ok: false, errors: [McpMessages.argumentsUnreadable('validation')] });
   });
 
   it('an undeclared asynchronous constraint is settled by class-validator, then left to it', async () => {
