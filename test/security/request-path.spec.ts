@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, UseGuards, type CanActivate, type ExecutionContext, type LoggerService } from '@nestjs/common';
+import { IsString, ValidateNested } from 'class-validator';
+import { Type } from 'class-transformer';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -59,8 +61,21 @@ class PathTools {
   }
 }
 
+class Inner {
+  @IsString() name!: string;
+}
+
+class Outer {
+  @ValidateNested() @Type(() => Inner) child!: Inner;
+}
+
 @Injectable()
 class CacheTools {
+  @McpTool({ description: 'Takes a nested DTO' })
+  nested(@McpArgs() args: Outer) {
+    return args.child.name;
+  }
+
   @McpTool({ description: 'Admins only', auth: RequireRoles('admin') })
   adminOnly() {
     return 'admin';
@@ -111,10 +126,14 @@ for (const adapter of ADAPTERS) {
       return client;
     };
 
+    const errors: string[] = [];
+    const logger: LoggerService = { log() {}, warn() {}, debug() {}, verbose() {}, error: (message: unknown) => void errors.push(String(message)) };
+
     before(async () => {
       // No guard of the app's anywhere: every decision here is pure and cached per caller.
       fixture = await startFixture({
         adapter,
+        logger,
         components: [CacheTools, ShadowResources],
         mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
       });
@@ -142,6 +161,18 @@ for (const adapter of ADAPTERS) {
       assert.equal(await read('tok-admin', 'shadow://x'), 'admin:x');
       // A URI only the open template matches is served to both.
       assert.equal(await read('tok-admin', 'shadow://a/b'), 'open:a/b');
+    });
+
+    it('hostile argument objects get the invalid-arguments answer, never an internal error or an error log', async () => {
+      const client = await connect('tok-reader');
+      errors.length = 0;
+      for (const args of [{ child: { name: 'n', extra: { constructor: {} } } }, { child: { constructor: 1 } }]) {
+        const result = await client.callTool({ name: 'nested', arguments: args });
+        assert.equal(result.isError, true);
+        assert.match(textOf(result), /^Invalid arguments: /);
+      }
+      assert.equal(textOf(await client.callTool({ name: 'nested', arguments: { child: { name: 'ok' } } })), 'ok');
+      assert.deepEqual(errors, []);
     });
 
     it('a resource URI longer than 16 KiB is refused before any template is tried, without echoing it', async () => {
