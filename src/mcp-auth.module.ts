@@ -19,7 +19,8 @@ import {
   MCP_OPTIONS_TYPE,
   McpAuthConfigurableModule,
 } from './mcp-auth.module-definition.js';
-import { MCP_DEFAULTS, resolveMcpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+import { MCP_DEFAULTS, type McpResolvedOptions } from './mcp-auth.options.js';
+import { resolveMcpOptions } from './mcp-auth.options-resolver.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';

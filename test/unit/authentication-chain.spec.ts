@@ -6,7 +6,8 @@ import { toAuthResult, type McpAuthResult } from '../../src/authentication/mcp-a
 import { McpAuthenticationService, McpCredentialsMissing } from '../../src/authentication/mcp-authentication.service.js';
 import type { McpAuthRequest } from '../../src/authentication/mcp-authenticator.js';
 import { McpStaticTokens } from '../../src/authentication/static-tokens.authenticator.js';
-import { resolveMcpOptions, type McpAuthModuleOptions } from '../../src/mcp-auth.options.js';
+import type { McpAuthModuleOptions } from '../../src/mcp-auth.options.js';
+import { resolveMcpOptions } from '../../src/mcp-auth.options-resolver.js';
 
 /**
  * The authenticator chain decides synchronously when every authenticator it asks answers synchronously (the MCP

@@ -1,0 +1,203 @@
+import { isIP } from 'node:net';
+import type { ValidatorOptions } from 'class-validator';
+import { McpMessages } from './mcp-auth.messages.js';
+import { MCP_DEFAULTS, type McpAuthModuleOptions, type McpHttpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+
+/** Checks the user's options and fills in defaults. Throws at startup with a message that says what to change. */
+export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOptions {
+  if (!options || typeof options !== 'object') {
+    throw new Error(McpMessages.optionInvalid('options', 'an object', options));
+  }
+  requireString(options.name, 'name', 'Set it to the name clients should see, e.g. { name: "notes" }.');
+  requireString(options.version, 'version', 'Set it to your server version, e.g. { version: "1.0.0" }.');
+  optionalString(options.title, 'title');
+  optionalString(options.instructions, 'instructions');
+  if (options.maskErrorDetails !== undefined && typeof options.maskErrorDetails !== 'boolean') {
+    throw new Error(McpMessages.optionInvalid('maskErrorDetails', 'a boolean', options.maskErrorDetails));
+  }
+  if (options.validation !== undefined && (typeof options.validation !== 'object' || options.validation === null)) {
+    throw new Error(McpMessages.optionInvalid('validation', 'class-validator ValidatorOptions', options.validation));
+  }
+  const http = options.http === false ? false : resolveHttp(options.http ?? {});
+  const authenticate = options.authenticate ?? [];
+  if (!Array.isArray(authenticate)) throw new Error(McpMessages.optionInvalid('authenticate', 'an array of authenticators', authenticate));
+  authenticate.forEach((spec, index) => {
+    if (typeof spec !== 'function' && typeof spec !== 'symbol' && !(spec && typeof (spec as { create?: unknown }).create === 'function')) {
+      throw new Error(McpMessages.authenticatorInvalid(index));
+    }
+  });
+  const authenticationGuard = options.authenticationGuard;
+  if (authenticationGuard !== undefined && !isAuthGuardClass(authenticationGuard)) {
+    throw new Error(McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthGuard', authenticationGuard));
+  }
+  const allowAnonymous = options.allowAnonymous ?? false;
+  if (typeof allowAnonymous !== 'boolean') throw new Error(McpMessages.optionInvalid('allowAnonymous', 'a boolean', allowAnonymous));
+  if (http && !authenticate.length && !allowAnonymous) throw new Error(McpMessages.noAuthenticator());
+  const resource = options.resource === undefined ? undefined : resolveResource(options.resource);
+  if (http && authenticate.length && !resource) throw new Error(McpMessages.resourceRequired());
+  const issuers = authenticate.flatMap((spec) => (spec as { issuers?: readonly string[] }).issuers ?? []);
+  const authorizationServers = options.authorizationServers ?? [...new Set(issuers)];
+  if (!Array.isArray(authorizationServers) || authorizationServers.some((s) => !isHttpUrl(s))) {
+    throw new Error(McpMessages.optionInvalid('authorizationServers', 'an array of issuer URLs', authorizationServers));
+  }
+  const requiredScopes = scopeList(options.requiredScopes, 'requiredScopes');
+  const scopesSupported = scopeList(options.scopesSupported, 'scopesSupported');
+  const maxTokenLength = options.maxTokenLength ?? MCP_DEFAULTS.maxTokenLength;
+  if (!Number.isInteger(maxTokenLength) || maxTokenLength < 256) {
+    throw new Error(McpMessages.optionInvalid('maxTokenLength', 'an integer of at least 256', maxTokenLength));
+  }
+  const stdio = options.stdio ?? {};
+  const tokenEnv = stdio.tokenEnv ?? MCP_DEFAULTS.stdioTokenEnv;
+  if (typeof tokenEnv !== 'string' || !tokenEnv) throw new Error(McpMessages.optionInvalid('stdio.tokenEnv', 'a variable name', tokenEnv));
+  if (stdio.principal !== undefined && typeof stdio.principal?.principal?.sub !== 'string') {
+    throw new Error(McpMessages.optionInvalid('stdio.principal', '{ principal: { sub }, scopes?, roles? }', stdio.principal));
+  }
+  optionalString(options.resourceDocumentation, 'resourceDocumentation');
+  const authorize = options.authorize ?? [];
+  if (!Array.isArray(authorize)) throw new Error(McpMessages.optionInvalid('authorize', 'an array of checks', authorize));
+  const onDenied = options.onDenied ?? 'hide';
+  if (onDenied !== 'hide' && onDenied !== 'challenge') throw new Error(McpMessages.optionInvalid('onDenied', '"hide" or "challenge"', onDenied));
+  if (options.onAuthDecision !== undefined && typeof options.onAuthDecision !== 'function') {
+    throw new Error(McpMessages.optionInvalid('onAuthDecision', 'a function', options.onAuthDecision));
+  }
+  optionalString(options.resourceName, 'resourceName');
+  return {
+    name: options.name,
+    version: options.version,
+    title: options.title,
+    instructions: options.instructions,
+    http,
+    maskErrorDetails: options.maskErrorDetails ?? MCP_DEFAULTS.maskErrorDetails,
+    validation: { ...MCP_DEFAULTS.validation, ...options.validation },
+    resource,
+    resourceMetadataUrl: resource ? protectedResourceMetadataUrl(resource) : undefined,
+    authorizationServers,
+    authenticate,
+    allowAnonymous,
+    authenticationGuard,
+    requiredScopes,
+    scopesSupported,
+    resourceDocumentation: options.resourceDocumentation,
+    resourceName: options.resourceName,
+    maxTokenLength,
+    stdio: { tokenEnv, principal: stdio.principal },
+    authorize,
+    onDenied,
+    onAuthDecision: options.onAuthDecision,
+  };
+}
+
+/** RFC 9728 §3.1: the well-known segment goes between the host and the resource's path. */
+export function protectedResourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+function resolveResource(value: unknown): string {
+  if (typeof value !== 'string' || !isHttpUrl(value)) {
+    throw new Error(McpMessages.optionInvalid('resource', 'the absolute http(s) URL of the MCP endpoint', value));
+  }
+  const url = new URL(value);
+  if (url.hash || value.includes('#')) throw new Error(McpMessages.optionInvalid('resource', 'a URL without a fragment (RFC 8707)', value));
+  return value.length > url.origin.length + 1 ? value.replace(/\/+$/, '') : url.origin;
+}
+
+/** An `McpAuthGuard` subclass, by its shape (this file stays free of runtime imports). */
+function isAuthGuardClass(value: unknown): boolean {
+  const prototype = (value as { prototype?: Record<string, unknown> } | null)?.prototype;
+  return typeof value === 'function' && typeof prototype?.canActivate === 'function' && typeof prototype.handleRequest === 'function';
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function scopeList(value: unknown, path: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s))) {
+    throw new Error(McpMessages.optionInvalid(path, 'an array of scope tokens (RFC 6749 §3.3)', value));
+  }
+  return [...value];
+}
+
+function resolveHttp(http: McpHttpOptions): Required<McpHttpOptions> {
+  if (typeof http !== 'object' || http === null) {
+    throw new Error(McpMessages.optionInvalid('http', 'an object or false', http));
+  }
+  const path = http.path ?? MCP_DEFAULTS.path;
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path.includes('//')) {
+    throw new Error(McpMessages.optionInvalid('http.path', 'a route path starting with "/" such as "/mcp"', path));
+  }
+  const mode = http.mode ?? MCP_DEFAULTS.mode;
+  if (mode !== 'stateless' && mode !== 'stateful') {
+    throw new Error(McpMessages.optionInvalid('http.mode', '"stateless" or "stateful"', mode));
+  }
+  const allowedOrigins = http.allowedOrigins ?? MCP_DEFAULTS.allowedOrigins;
+  if (!Array.isArray(allowedOrigins) || allowedOrigins.some((o) => typeof o !== 'string' || !isOriginPattern(o))) {
+    throw new Error(
+      McpMessages.optionInvalid('http.allowedOrigins', 'an array of origins like "https://app.example.com" or "*"', allowedOrigins),
+    );
+  }
+  const sessionIdleTimeoutMs = http.sessionIdleTimeoutMs ?? MCP_DEFAULTS.sessionIdleTimeoutMs;
+  if (!Number.isInteger(sessionIdleTimeoutMs) || sessionIdleTimeoutMs < 1000) {
+    throw new Error(McpMessages.optionInvalid('http.sessionIdleTimeoutMs', 'an integer of at least 1000', sessionIdleTimeoutMs));
+  }
+  const allowedHosts = http.allowedHosts ?? [];
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== 'string' || !/^(\*|[A-Za-z0-9.\-]+|\[[0-9a-fA-F:.]+\])(:\d+)?$/.test(h))) {
+    throw new Error(McpMessages.optionInvalid('http.allowedHosts', 'an array of host names such as "api.example.com" or "*"', allowedHosts));
+  }
+  const trustedProxies = http.trustedProxies ?? [];
+  if (!Array.isArray(trustedProxies) || trustedProxies.some((p) => typeof p !== 'string' || !isIP(p))) {
+    throw new Error(McpMessages.optionInvalid('http.trustedProxies', 'an array of IP addresses', trustedProxies));
+  }
+  const limit = (name: keyof typeof MCP_DEFAULTS & keyof McpHttpOptions, min: number): number => {
+    const value = (http[name] as number | undefined) ?? (MCP_DEFAULTS[name] as number);
+    if (!Number.isInteger(value) || value < min) throw new Error(McpMessages.optionInvalid(`http.${name}`, `an integer of at least ${min}`, value));
+    return value;
+  };
+  const normalizedPath = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return {
+    path: normalizedPath,
+    mode,
+    allowedOrigins: allowedOrigins.map(normalizeOrigin),
+    sessionIdleTimeoutMs,
+    allowedHosts: allowedHosts.map((h) => h.toLowerCase()),
+    trustedProxies,
+    maxBodyBytes: limit('maxBodyBytes', 1024),
+    maxJsonDepth: limit('maxJsonDepth', 2),
+    maxBatchSize: limit('maxBatchSize', 1),
+    maxSessions: limit('maxSessions', 1),
+    maxSessionsPerPrincipal: limit('maxSessionsPerPrincipal', 1),
+    keepAliveMs: limit('keepAliveMs', 1000),
+  };
+}
+
+function isOriginPattern(value: string): boolean {
+  if (value === '*') return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+function normalizeOrigin(value: string): string {
+  return value === '*' ? value : new URL(value).origin;
+}
+
+function requireString(value: unknown, path: string, hint: string): void {
+  if (value === undefined || value === null || value === '') throw new Error(McpMessages.optionRequired(path, hint));
+  if (typeof value !== 'string') throw new Error(McpMessages.optionInvalid(path, 'a string', value));
+}
+
+function optionalString(value: unknown, path: string): void {
+  if (value !== undefined && typeof value !== 'string') throw new Error(McpMessages.optionInvalid(path, 'a string', value));
+}
