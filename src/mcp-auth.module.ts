@@ -9,7 +9,7 @@ import { McpExplorer } from './discovery/mcp.explorer.js';
 import { McpRegistry } from './discovery/mcp.registry.js';
 import { McpErrorMapper } from './execution/mcp-error.mapper.js';
 import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
-import { McpDispatcher } from './execution/mcp.dispatcher.js';
+import { McpDispatcher } from './protocol/mcp.dispatcher.js';
 import { PATH_METADATA } from './execution/nest-internals.js';
 import { McpAccess } from './authorization/mcp-access.js';
 import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { jsonRpcError } from '../protocol/json-rpc.js';
 import { McpAuthError } from './mcp-auth.error.js';

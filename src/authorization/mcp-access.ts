@@ -1,14 +1,24 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
-import type { McpComponent } from '../discovery/mcp-component.js';
 import type { McpContext } from '../execution/mcp-context.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
-import type { McpInvocation, McpPhase } from '../execution/mcp-invocation.js';
+import type { McpComponentInfo, McpInvocation, McpPhase } from '../execution/mcp-invocation.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { ALLOW, McpAuthorizationError, type McpAuthContext, type McpCheckOutcome } from './mcp-auth-check.js';
-import { McpAuthorizer } from './mcp-authorizer.js';
+import { McpAuthorizer, type McpCompiledAuthorization } from './mcp-authorizer.js';
 import { decisionKey, McpCallerCache } from './mcp-decision.cache.js';
+
+/** What the decision site reads of a component (a registry entry has all of it). */
+export interface McpAccessTarget {
+  readonly info: McpComponentInfo;
+  readonly authorization: McpCompiledAuthorization;
+  /** The component's list-safe guards, run with its real class and method: true when every one allows. */
+  readonly listGuards?: (invocation: McpInvocation) => Promise<boolean>;
+  readonly onDenied?: 'hide' | 'challenge';
+  /** `false`: hidden until a session enables it. */
+  readonly enabled: boolean;
+}
 
 /** Who asks, and what the transport lets the answer be. */
 export interface McpCaller {
@@ -17,7 +27,7 @@ export interface McpCaller {
   readonly request?: unknown;
   readonly response?: unknown;
   /** The session's overrides of which components are shown. */
-  readonly visibility: { allows(component: McpComponent): boolean };
+  readonly visibility: { allows(component: McpAccessTarget): boolean };
   /** Whether a denial may become an HTTP 403 step-up challenge (Streamable HTTP only). */
   readonly canChallenge: boolean;
 }
@@ -49,7 +59,7 @@ const DENIED: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false
  */
 @Injectable()
 export class McpAccess {
-  private readonly decisions = new McpCallerCache<McpComponent, McpCheckOutcome>();
+  private readonly decisions = new McpCallerCache<McpAccessTarget, McpCheckOutcome>();
 
   constructor(
     private readonly authorizer: McpAuthorizer,
@@ -58,18 +68,18 @@ export class McpAccess {
   ) {}
 
   /** A decision that depends only on what `decisionKey` encodes, and so may be cached and reused. */
-  isPure(component: McpComponent): boolean {
+  isPure(component: McpAccessTarget): boolean {
     return component.authorization.pure && !component.listGuards;
   }
 
   /** Whether the component appears in the caller's lists. */
-  listed(component: McpComponent, caller: McpCaller): boolean | Promise<boolean> {
+  listed(component: McpAccessTarget, caller: McpCaller): boolean | Promise<boolean> {
     const outcome = this.predicate(component, caller);
     return outcome instanceof Promise ? outcome.then((o) => this.shows(component, caller, o)) : this.shows(component, caller, outcome);
   }
 
   /** Whether a call may proceed to argument validation; a denied call is audited. */
-  admit(component: McpComponent, caller: McpCaller): McpAccessDecision | Promise<McpAccessDecision> {
+  admit(component: McpAccessTarget, caller: McpCaller): McpAccessDecision | Promise<McpAccessDecision> {
     const outcome = this.predicate(component, caller);
     return outcome instanceof Promise ? outcome.then((o) => this.admission(component, caller, o)) : this.admission(component, caller, outcome);
   }
@@ -78,7 +88,7 @@ export class McpAccess {
    * The call phase, after validation: a pure admission stands as it is (recorded for the audit); otherwise the checks
    * run again with the validated arguments.
    */
-  authorize(component: McpComponent, caller: McpCaller, args: unknown, admitted: McpAccessDecision): McpAccessDecision | Promise<McpAccessDecision> {
+  authorize(component: McpAccessTarget, caller: McpCaller, args: unknown, admitted: McpAccessDecision): McpAccessDecision | Promise<McpAccessDecision> {
     const context = this.checkContext(component, caller, 'call', args);
     if (this.isPure(component) && admitted.kind === 'allowed') {
       this.authorizer.audit(context, admitted.outcome);
@@ -99,7 +109,7 @@ export class McpAccess {
   }
 
   /** The predicate's raw outcome: cached when pure. */
-  private predicate(component: McpComponent, caller: McpCaller): McpCheckOutcome | Promise<McpCheckOutcome> {
+  private predicate(component: McpAccessTarget, caller: McpCaller): McpCheckOutcome | Promise<McpCheckOutcome> {
     if (!caller.visibility.allows(component)) return DENIED;
     if (!this.isPure(component)) return this.evaluateListPhase(component, caller);
     const key = decisionKey(caller.principal);
@@ -111,7 +121,7 @@ export class McpAccess {
     });
   }
 
-  private async evaluateListPhase(component: McpComponent, caller: McpCaller): Promise<McpCheckOutcome> {
+  private async evaluateListPhase(component: McpAccessTarget, caller: McpCaller): Promise<McpCheckOutcome> {
     const outcome = await this.authorizer.evaluate(component.authorization, this.checkContext(component, caller, 'list'));
     if (!outcome.allowed || !component.listGuards) return outcome;
     try {
@@ -127,35 +137,35 @@ export class McpAccess {
    * Listed when allowed, and also when only scopes are missing on a component that answers with a step-up challenge:
    * a client must know the tool to be told which scopes it needs. An explicit refusal's message is for calls only.
    */
-  private shows(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): boolean {
+  private shows(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): boolean {
     return outcome.allowed || (outcome.message === undefined && this.stepUpScopes(component, caller, outcome) !== undefined);
   }
 
-  private admission(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
+  private admission(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
     const decision = this.classify(component, caller, outcome);
     // A cached decision was not audited when it was made for this call: record it.
     if (decision.kind !== 'allowed') this.authorizer.audit(this.checkContext(component, caller, 'call'), outcome);
     return decision;
   }
 
-  private classify(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
+  private classify(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
     if (outcome.allowed) return { kind: 'allowed', outcome };
     if (outcome.message !== undefined) return { kind: 'refused', message: outcome.message };
     const scopes = this.stepUpScopes(component, caller, outcome);
     return scopes ? { kind: 'step-up', scopes } : HIDDEN;
   }
 
-  private stepUpScopes(component: McpComponent, caller: McpCaller, outcome: McpCheckOutcome): readonly string[] | undefined {
+  private stepUpScopes(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): readonly string[] | undefined {
     const mode = component.onDenied ?? this.options.onDenied;
     if (mode !== 'challenge' || !caller.canChallenge || !outcome.scopeOnly || !outcome.requiredScopes.length) return undefined;
     return outcome.requiredScopes;
   }
 
-  private checkContext(component: McpComponent, caller: McpCaller, phase: McpPhase, args?: unknown): McpAuthContext {
+  private checkContext(component: McpAccessTarget, caller: McpCaller, phase: McpPhase, args?: unknown): McpAuthContext {
     return { auth: caller.principal, component: component.info, phase, arguments: args, request: caller.request };
   }
 
-  private invocation(component: McpComponent, caller: McpCaller, phase: McpPhase): McpInvocation {
+  private invocation(component: McpAccessTarget, caller: McpCaller, phase: McpPhase): McpInvocation {
     return { component: component.info, phase, principal: caller.principal, context: caller.context };
   }
 }

@@ -1,7 +1,7 @@
 import type { McpCompiledAuthorization } from '../authorization/mcp-authorizer.js';
 import type { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
 import type { McpComponentInfo, McpHandlerInvoker, McpInvocation } from '../execution/mcp-invocation.js';
-import type { UriMatcher } from '../protocol/uri-template.js';
+import type { UriMatcher } from '../discovery/uri-template.js';
 
 /** A discovered component with everything a request needs, built once at bootstrap. */
 export interface McpComponent {

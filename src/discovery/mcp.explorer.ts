@@ -11,7 +11,7 @@ import { ROUTE_ARGS_METADATA, type InstanceWrapper } from '../execution/nest-int
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
-import { AmbiguousUriTemplateError, compileUriTemplate, type UriMatcher } from '../protocol/uri-template.js';
+import { AmbiguousUriTemplateError, compileUriTemplate, type UriMatcher } from '../discovery/uri-template.js';
 import { buildDtoSchema, isValidatedDto, type JsonSchema } from './dto-schema.builder.js';
 import type { McpComponent } from './mcp-component.js';
 import { McpMetadataAccessor, type McpComponentMetadata } from './mcp-metadata.accessor.js';

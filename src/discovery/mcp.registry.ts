@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { McpMessages } from '../mcp-auth.messages.js';
-import { compareSpecificity, type UriVariables } from '../protocol/uri-template.js';
+import { compareSpecificity, type UriVariables } from '../discovery/uri-template.js';
 import type { McpComponent } from './mcp-component.js';
 
 /** A component that can serve a resource URI: a resource, or a template with the URI's variables. */

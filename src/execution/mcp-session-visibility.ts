@@ -1,5 +1,10 @@
-import type { McpComponent } from '../discovery/mcp-component.js';
 import type { McpVisibilityFilter } from './mcp-context.js';
+
+/** What visibility reads of a component. */
+interface Shown {
+  readonly info: { readonly name: string; readonly tags: readonly string[] };
+  readonly enabled: boolean;
+}
 
 /** Per-session overrides of which components are shown: names and tags enabled or disabled. */
 export class McpSessionVisibility {
@@ -13,7 +18,7 @@ export class McpSessionVisibility {
     return !this.enabledNames.size && !this.enabledTags.size && !this.disabledNames.size && !this.disabledTags.size;
   }
 
-  allows(component: McpComponent): boolean {
+  allows(component: Shown): boolean {
     const { name, tags } = component.info;
     if (this.disabledNames.has(name) || tags.some((t) => this.disabledTags.has(t))) return false;
     if (component.enabled) return true;

@@ -6,8 +6,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { McpRegistry } from '../discovery/mcp.registry.js';
 import type { McpContext } from '../execution/mcp-context.js';
-import type { McpDispatcher } from '../execution/mcp.dispatcher.js';
-import { JsonRpcCode, McpProtocolError } from '../execution/mcp-tool.error.js';
+import type { McpDispatcher } from '../protocol/mcp.dispatcher.js';
+import { JsonRpcCode, McpProtocolError } from '../protocol/json-rpc.errors.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, type McpContextInternals } from './mcp-request-state.js';
 

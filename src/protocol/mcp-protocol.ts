@@ -1,8 +1,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { McpRegistry } from '../discovery/mcp.registry.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
-import { McpDispatcher } from '../execution/mcp.dispatcher.js';
-import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from '../execution/mcp-tool.error.js';
+import { McpDispatcher } from '../protocol/mcp.dispatcher.js';
+import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from '../protocol/json-rpc.errors.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { jsonRpcErrorReply, jsonRpcResult } from './json-rpc.js';

@@ -1,5 +1,5 @@
 import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel, type McpSession } from '../execution/mcp-context.js';
-import type { McpDispatcher } from '../execution/mcp.dispatcher.js';
+import type { McpDispatcher } from '../protocol/mcp.dispatcher.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
 
 const rank = (level: McpLogLevel) => MCP_LOG_LEVELS.indexOf(level);

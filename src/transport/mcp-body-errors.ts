@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpException, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { McpAuthError } from '../authentication/mcp-auth.error.js';
 import { buildChallenge } from '../authentication/mcp-challenge.js';
 import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
-import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ForbiddenException, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { JsonRpcCode } from '../execution/mcp-tool.error.js';
+import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js';

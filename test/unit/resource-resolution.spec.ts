@@ -7,7 +7,7 @@ import type { McpComponent } from '../../src/discovery/mcp-component.js';
 import { McpRegistry } from '../../src/discovery/mcp.registry.js';
 import { McpMessages } from '../../src/mcp-auth.messages.js';
 import { McpArgs, McpAuthModule, McpResource, McpResourceTemplate } from '../../src/index.js';
-import { compileUriTemplate, type UriMatcher } from '../../src/protocol/uri-template.js';
+import { compileUriTemplate, type UriMatcher } from '../../src/discovery/uri-template.js';
 
 /** Just enough of a component for the registry: its kind, name, URI or compiled template. */
 function component(kind: 'resource' | 'resourceTemplate', name: string, uriOrTemplate: string): McpComponent {

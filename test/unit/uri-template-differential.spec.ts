@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import fc from 'fast-check';
-import { compileUriTemplate } from '../../src/protocol/uri-template.js';
+import { compileUriTemplate } from '../../src/discovery/uri-template.js';
 
 /**
  * Differential test: on generated templates and URIs, compileUriTemplate must agree with the SDK's regex matcher

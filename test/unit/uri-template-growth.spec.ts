@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import { compileUriTemplate } from '../../src/protocol/uri-template.js';
+import { compileUriTemplate } from '../../src/discovery/uri-template.js';
 
 /**
  * ReDoS guard: matching time must grow linearly with the URI. Each case times a crafted URI at 2k and at 16k

@@ -5,7 +5,7 @@ import {
   compareSpecificity,
   compileUriTemplate,
   type UriVariables,
-} from '../../src/protocol/uri-template.js';
+} from '../../src/discovery/uri-template.js';
 
 const match = (template: string, uri: string) => compileUriTemplate(template).match(uri);
 

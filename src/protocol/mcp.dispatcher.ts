@@ -4,14 +4,14 @@ import { decisionKey, McpCallerCache } from '../authorization/mcp-decision.cache
 import type { McpComponent } from '../discovery/mcp-component.js';
 import { McpRegistry } from '../discovery/mcp.registry.js';
 import { McpMessages } from '../mcp-auth.messages.js';
-import { withRawResult } from '../protocol/json-rpc.js';
-import { MCP_REQUEST_STATE, MCP_SEND, type McpContextInternals, type McpRequestState } from '../protocol/mcp-request-state.js';
-import type { McpContext, McpSession, McpVisibilityFilter } from './mcp-context.js';
-import { McpErrorMapper } from './mcp-error.mapper.js';
-import type { McpInvocationState } from './mcp-invocation.js';
-import { toPromptResult, toResourceResult, toToolError, toToolResult } from './mcp-result.mapper.js';
-import { DEFAULT_VISIBILITY, type McpSessionVisibility } from './mcp-session-visibility.js';
-import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from './mcp-tool.error.js';
+import { withRawResult } from './json-rpc.js';
+import { MCP_REQUEST_STATE, MCP_SEND, type McpContextInternals, type McpRequestState } from './mcp-request-state.js';
+import type { McpContext, McpSession, McpVisibilityFilter } from '../execution/mcp-context.js';
+import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
+import type { McpInvocationState } from '../execution/mcp-invocation.js';
+import { toPromptResult, toResourceResult, toToolError, toToolResult } from '../execution/mcp-result.mapper.js';
+import { DEFAULT_VISIBILITY, type McpSessionVisibility } from '../execution/mcp-session-visibility.js';
+import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from './json-rpc.errors.js';
 
 type Json = Record<string, unknown>;
 type Family = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';

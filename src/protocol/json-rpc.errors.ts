@@ -1,0 +1,38 @@
+/** A JSON-RPC error with its code, as the protocol layer sends it. */
+export class McpProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'McpProtocolError';
+  }
+}
+
+/**
+ * A denial that only more scopes would lift, on a component that answers with a step-up challenge: a JSON-RPC error
+ * to the client, and over HTTP a 403 `insufficient_scope` naming `scopes` (MCP authorization, scope challenge).
+ */
+export class McpStepUpRequired extends McpProtocolError {
+  constructor(
+    readonly scopes: readonly string[],
+    message: string,
+  ) {
+    super(JsonRpcCode.Forbidden, message);
+    this.name = 'McpStepUpRequired';
+  }
+}
+
+/** JSON-RPC error codes the module answers with. */
+export const JsonRpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  ResourceNotFound: -32002,
+  /** An explicit denial (`McpAuthorizationError`) or a step-up challenge. */
+  Forbidden: -32003,
+  /** Transport-level refusals (origin, session) that carry no JSON-RPC id. */
+  ServerError: -32000,
+} as const;
