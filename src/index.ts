@@ -68,5 +68,5 @@ export {
 } from './authorization/mcp-auth-check.js';
 export { McpAuth } from './authorization/mcp-auth.decorator.js';
 export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
-export type { McpAuthDecision } from './authorization/mcp-authorizer.js';
+export type { McpAuthDecision } from './authorization/mcp-auth-check.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';

@@ -1,10 +1,9 @@
 import type { ValidatorOptions } from 'class-validator';
-import type { Type } from '@nestjs/common';
-import type { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+import type { CanActivate, Type } from '@nestjs/common';
 import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
 import type { McpAuthCheck } from './authorization/mcp-auth-check.js';
-import type { McpAuthDecision } from './authorization/mcp-authorizer.js';
+import type { McpAuthDecision } from './authorization/mcp-auth-check.js';
 
 /** How the Streamable HTTP endpoint behaves. */
 export interface McpHttpOptions {
@@ -87,7 +86,7 @@ export interface McpAuthModuleOptions {
    * A subclass of `McpAuthGuard` the MCP route authenticates with, so its hooks (`getRequest`, `handleRequest`,
    * `challenge`) apply there as on the app's own routes. Its constructor receives the module's providers.
    */
-  authenticationGuard?: Type<McpAuthGuard>;
+  authenticationGuard?: Type<CanActivate>;
   /** Scopes every request must hold: 403 `insufficient_scope` otherwise. */
   requiredScopes?: string[];
   /** More scopes to advertise in `scopes_supported` (those named by checks and options are added automatically). */
@@ -134,7 +133,7 @@ export interface McpResolvedOptions {
   readonly authorizationServers: readonly string[];
   readonly authenticate: readonly McpAuthenticatorSpec[];
   readonly allowAnonymous: boolean;
-  readonly authenticationGuard?: Type<McpAuthGuard>;
+  readonly authenticationGuard?: Type<CanActivate>;
   readonly requiredScopes: readonly string[];
   readonly scopesSupported: readonly string[];
   readonly resourceDocumentation?: string;

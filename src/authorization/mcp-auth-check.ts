@@ -77,3 +77,14 @@ export class McpAuthorizationError extends Error {
     this.name = 'McpAuthorizationError';
   }
 }
+
+/** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
+export interface McpAuthDecision {
+  readonly sub: string;
+  readonly clientId?: string;
+  readonly component: { readonly kind: McpComponentInfo['kind']; readonly name: string };
+  readonly phase: McpPhase;
+  readonly allowed: boolean;
+  /** The check that denied (absent when allowed). */
+  readonly check?: string;
+}

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
-import type { McpComponentInfo, McpPhase } from '../execution/mcp-invocation.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
@@ -12,20 +11,10 @@ import {
   type McpAuthCheck,
   type McpAuthContext,
   type McpCheckHandler,
+  type McpAuthDecision,
   type McpCheckOutcome,
 } from './mcp-auth-check.js';
 import { evaluateAll } from './mcp-checks.js';
-
-/** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
-export interface McpAuthDecision {
-  readonly sub: string;
-  readonly clientId?: string;
-  readonly component: { readonly kind: McpComponentInfo['kind']; readonly name: string };
-  readonly phase: McpPhase;
-  readonly allowed: boolean;
-  /** The check that denied (absent when allowed). */
-  readonly check?: string;
-}
 
 /** A component's checks compiled at bootstrap: server-wide, then the class's `@McpAuth`, then its own `auth:`. */
 export interface McpCompiledAuthorization {
