@@ -17,3 +17,5 @@ export const MCP_RESOLVED_OPTIONS = Symbol('McpResolvedOptions');
 export const MCP_ROUTE_CONTROLLER = Symbol('McpRouteController');
 /** DI token of the provider that binds the route path onto that controller. */
 export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');
+/** Metadata on the route's POST handler: its body limit (`http.maxBodyBytes`), applied by `McpBodyLimit`. */
+export const MCP_ROUTE_BODY_LIMIT = Symbol('McpRouteBodyLimit');

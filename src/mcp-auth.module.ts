@@ -11,7 +11,7 @@ import { McpRegistry } from './discovery/mcp.registry.js';
 import { McpErrorMapper } from './execution/mcp-error.mapper.js';
 import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
 import { McpDispatcher } from './execution/mcp.dispatcher.js';
-import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
+import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_BINDING, MCP_ROUTE_BODY_LIMIT, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
 import {
   MCP_ASYNC_OPTIONS_TYPE,
   MCP_MODULE_OPTIONS,
@@ -22,6 +22,7 @@ import { MCP_DEFAULTS, resolveMcpOptions, type McpResolvedOptions } from './mcp-
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
+import { McpBodyLimit } from './transport/mcp-body-limit.js';
 import { McpHttpHandler } from './transport/mcp-http.handler.js';
 import { McpOriginGuard } from './transport/mcp-origin.guard.js';
 import { McpRouteGuard } from './transport/mcp-route.guard.js';
@@ -55,6 +56,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpProtectedResourceMetadata,
     McpAuthorizer,
     McpBodyErrors,
+    McpBodyLimit,
   ],
   exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })
@@ -79,6 +81,9 @@ function withRoute(definition: DynamicModule): DynamicModule {
       useFactory: (options: McpResolvedOptions, route: Type<unknown>) => {
         // With `http: false` from async options the route keeps the default path and answers 404.
         Reflect.defineMetadata(PATH_METADATA, options.http ? options.http.path : MCP_DEFAULTS.path, route);
+        // The POST handler carries its body limit to the adapter (see McpBodyLimit).
+        const post = (route.prototype as { post: object }).post;
+        if (options.http) Reflect.defineMetadata(MCP_ROUTE_BODY_LIMIT, options.http.maxBodyBytes, post);
         return true;
       },
       inject: [MCP_RESOLVED_OPTIONS, MCP_ROUTE_CONTROLLER],
