@@ -19,3 +19,5 @@ export const MCP_ROUTE_CONTROLLER = Symbol('McpRouteController');
 export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');
 /** DI token of the authentication guard the MCP route runs (`McpAuthGuard`, or the app's `authenticationGuard`). */
 export const MCP_ROUTE_AUTH_GUARD = Symbol('McpRouteAuthGuard');
+/** Metadata on the route's POST handler: its body limit (`http.maxBodyBytes`), applied by `McpBodyLimit`. */
+export const MCP_ROUTE_BODY_LIMIT = Symbol('McpRouteBodyLimit');

@@ -12,7 +12,7 @@ import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
 import { McpDispatcher } from './protocol/mcp.dispatcher.js';
 import { PATH_METADATA } from './execution/nest-internals.js';
 import { McpAccess } from './authorization/mcp-access.js';
-import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
+import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_BODY_LIMIT, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
 import {
   MCP_ASYNC_OPTIONS_TYPE,
   MCP_MODULE_OPTIONS,
@@ -24,6 +24,7 @@ import { resolveMcpOptions } from './mcp-auth.options-resolver.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
+import { McpBodyLimit } from './transport/mcp-body-limit.js';
 import { McpHttpHandler } from './transport/mcp-http.handler.js';
 import { McpOriginGuard } from './transport/mcp-origin.guard.js';
 import { McpRouteGuard } from './transport/mcp-route.guard.js';
@@ -64,6 +65,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpAuthorizer,
     McpAccess,
     McpBodyErrors,
+    McpBodyLimit,
   ],
   exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
 })
@@ -88,6 +90,9 @@ function withRoute(definition: DynamicModule): DynamicModule {
       useFactory: (options: McpResolvedOptions, route: Type<unknown>) => {
         // With `http: false` from async options the route keeps the default path and answers 404.
         Reflect.defineMetadata(PATH_METADATA, options.http ? options.http.path : MCP_DEFAULTS.path, route);
+        // The POST handler carries its body limit to the adapter (see McpBodyLimit).
+        const post = (route.prototype as { post: object }).post;
+        if (options.http) Reflect.defineMetadata(MCP_ROUTE_BODY_LIMIT, options.http.maxBodyBytes, post);
         return true;
       },
       inject: [MCP_RESOLVED_OPTIONS, MCP_ROUTE_CONTROLLER],

@@ -30,7 +30,7 @@ export interface McpHttpOptions {
   allowedHosts?: string[];
   /** Peer addresses of reverse proxies whose `X-Forwarded-Host` is believed. Default none (the header is ignored). */
   trustedProxies?: string[];
-  /** Larger request bodies get 413. Default 1 MiB. (The framework's own body limit applies first.) */
+  /** Larger request bodies get 413. Default 1 MiB. The MCP route's own limit, in place of the framework's JSON limit. */
   maxBodyBytes?: number;
   /** Deeper JSON nesting in a request is refused with -32600. Default 64. */
   maxJsonDepth?: number;

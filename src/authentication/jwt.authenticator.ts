@@ -38,6 +38,11 @@ export interface McpJwtOptions {
   algorithms?: string[];
   /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default 5. */
   clockTolerance?: number;
+  /**
+   * Longest lifetime (`exp - iat`) accepted, in seconds, for issuers that mint very long-lived tokens. When set, a
+   * token without `iat` is refused too. Default: no limit.
+   */
+  maxTokenLifetime?: number;
   /** Scopes every token must hold (403 `insufficient_scope` otherwise). */
   requiredScopes?: string[];
   /** Require this `typ` header, e.g. `at+jwt` (RFC 9068). */
@@ -69,7 +74,7 @@ export function McpJwt(options: McpJwtOptions): McpAuthenticatorFactory {
 }
 
 export interface McpJwtServiceOptions
-  extends Pick<McpJwtOptions, 'audience' | 'requiredScopes' | 'claims' | 'cache' | 'exposeToken' | 'clockTolerance'> {
+  extends Pick<McpJwtOptions, 'audience' | 'requiredScopes' | 'claims' | 'cache' | 'exposeToken' | 'clockTolerance' | 'maxTokenLifetime'> {
   /** Expected `iss` (also checked by JwtModule's own verifyOptions, if set there). */
   issuer?: string | string[];
   /** Allowed algorithms, passed to `JwtService.verifyAsync`. */
@@ -84,6 +89,7 @@ McpJwt.fromJwtService = function fromJwtService(options: McpJwtServiceOptions = 
   if (options.algorithms?.some((a) => a.toLowerCase() === 'none')) {
     throw new Error(McpMessages.optionInvalid('McpJwt.fromJwtService algorithms', 'a list without "none"', options.algorithms));
   }
+  checkLifetime('McpJwt.fromJwtService', options.maxTokenLifetime);
   return {
     kind: 'jwt',
     scopes: options.requiredScopes ?? [],
@@ -161,6 +167,12 @@ class JwtAuthenticator implements McpAuthenticator {
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.clockTolerance) {
       throw new McpAuthError('invalid_token');
     }
+    // Checked before the token is cached: a cached token has passed it.
+    const max = this.options.maxTokenLifetime;
+    if (max !== undefined) {
+      if (typeof payload.iat !== 'number') throw new McpAuthError('invalid_token', 'The access token has no issue time (iat)');
+      if (payload.exp - payload.iat > max) throw new McpAuthError('invalid_token', 'The access token lifetime is too long');
+    }
     const result = resultFromClaims(payload as Record<string, unknown>, this.options.claims ?? {}, 'jwt', this.options.exposeToken ? token : undefined);
     this.cache?.set(token, result);
     requireScopes(result, this.options.requiredScopes);
@@ -207,7 +219,14 @@ function checkJwtOptions(options: McpJwtOptions): string[] {
   if (options.clockTolerance !== undefined && !(Number.isFinite(options.clockTolerance) && options.clockTolerance >= 0)) {
     throw new Error(McpMessages.optionInvalid(`${where} clockTolerance`, 'a number of seconds ≥ 0', options.clockTolerance));
   }
+  checkLifetime(where, options.maxTokenLifetime);
   return algorithms;
+}
+
+function checkLifetime(where: string, value: unknown): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new Error(McpMessages.optionInvalid(`${where} maxTokenLifetime`, 'a number of seconds > 0', value));
+  }
 }
 
 function verifierFor(options: McpJwtOptions): Verify {

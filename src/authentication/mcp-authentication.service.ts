@@ -51,6 +51,12 @@ export class McpAuthenticationService implements OnModuleInit {
     const headers = (raw?.headers ?? {}) as Record<string, string | string[] | undefined>;
     const header = headers.authorization;
     const authorization = Array.isArray(header) ? header.join(', ') : header;
+    // RFC 6750 §3.1: more than one credential is invalid_request. Node keeps only the first `Authorization` line;
+    // a proxy may read another, so a repeated header is refused rather than resolved.
+    const repeated = authorization !== undefined && (Array.isArray(header) ? header.length > 1 : repeatsAuthorization(request as RawHeadersSource));
+    if (repeated) {
+      throw new McpAuthError('invalid_request', 'The request carries more than one Authorization header');
+    }
     if (authorization !== undefined && authorization.length > this.options.maxTokenLength) {
       throw new McpAuthError('invalid_token'); // oversize: refused before any parsing work
     }
@@ -130,6 +136,26 @@ export class McpAuthenticationService implements OnModuleInit {
 function isThenable(value: unknown): value is PromiseLike<McpAuthResult | null> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
+
+interface RawHeadersSource {
+  rawHeaders?: string[];
+  raw?: { rawHeaders?: string[] };
+}
+
+/** Whether `Authorization` appears more than once: one pass over the raw name/value pairs, no allocation. */
+function repeatsAuthorization(request: RawHeadersSource): boolean {
+  const raw = request.rawHeaders ?? request.raw?.rawHeaders; // Express: the request itself; Fastify: `request.raw`
+  if (!raw) return false;
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length !== 13 || (name !== 'Authorization' && name !== 'authorization' && !AUTHORIZATION.test(name))) continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+const AUTHORIZATION = /^authorization$/i;
 
 function hasAuthorization(request: McpAuthRequest): boolean {
   return request.headers.authorization !== undefined;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serialize } from '../protocol/json-rpc.js';
+import { BODY_READ_LIMIT, jsonText, readLimited } from './body-reader.js';
 
 type Headers = Record<string, string>;
 
@@ -14,8 +15,10 @@ export interface HttpExchange {
   header(name: string): string | undefined;
   /** The body the framework parsed; undefined when no JSON parser ran (then read it with `readBody`). */
   parsedBody(): unknown;
-  /** The raw text of a body no parser consumed. */
-  readBody(): Promise<string>;
+  /** The raw text of a body no parser consumed; `undefined` once it passes `limit` bytes (the rest is dropped). */
+  readBody(limit: number): Promise<string | undefined>;
+  /** The byte limit the parsed body was read under, when known (then it needs no measuring again). */
+  bodyReadLimit(): number | undefined;
   sendJson(status: number, body: unknown, headers?: Headers): void;
   sendEmpty(status: number, headers?: Headers): void;
   /** Takes over the connection for a server-sent event stream. */
@@ -30,6 +33,7 @@ interface FastifyLikeRequest {
   raw: IncomingMessage;
   body?: unknown;
   headers: IncomingMessage['headers'];
+  routeOptions?: { bodyLimit?: number };
 }
 interface FastifyLikeReply {
   raw: ServerResponse;
@@ -41,6 +45,7 @@ interface FastifyLikeReply {
 }
 interface ExpressLikeRequest extends IncomingMessage {
   body?: unknown;
+  [BODY_READ_LIMIT]?: number;
 }
 
 export function createHttpExchange(request: unknown, response: unknown): HttpExchange {
@@ -62,6 +67,7 @@ abstract class BaseExchange implements HttpExchange {
   abstract readonly raw: IncomingMessage;
   protected abstract readonly rawResponse: ServerResponse;
   abstract parsedBody(): unknown;
+  abstract bodyReadLimit(): number | undefined;
   abstract sendJson(status: number, body: unknown, headers?: Headers): void;
   abstract sendEmpty(status: number, headers?: Headers): void;
   abstract openStream(headers: Headers): ServerResponse;
@@ -71,11 +77,10 @@ abstract class BaseExchange implements HttpExchange {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  async readBody(): Promise<string> {
-    // No body parser ran (e.g. the app disabled it): read the stream ourselves.
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.raw) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+  async readBody(limit: number): Promise<string | undefined> {
+    // No body parser ran (e.g. the app disabled it): read the stream ourselves, never past the limit.
+    const buffer = await readLimited(this.raw, limit);
+    return buffer && jsonText(buffer);
   }
 
   onClose(listener: () => void): void {
@@ -103,6 +108,9 @@ class NodeExchange extends BaseExchange {
   }
   parsedBody(): unknown {
     return this.request.body;
+  }
+  bodyReadLimit(): number | undefined {
+    return this.request[BODY_READ_LIMIT]; // set when McpBodyLimit's middleware read it
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {
     const json = serialize(body);
@@ -132,6 +140,9 @@ class FastifyExchange extends BaseExchange {
   }
   parsedBody(): unknown {
     return this.request.body;
+  }
+  bodyReadLimit(): number | undefined {
+    return this.request.routeOptions?.bodyLimit; // Fastify always reads under the route's (or server's) limit
   }
   sendJson(status: number, body: unknown, headers?: Headers): void {
     this.response.code(status).headers({ ...headers, ...JSON_TYPE }).send(serialize(body));

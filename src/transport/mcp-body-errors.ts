@@ -11,6 +11,11 @@ interface FastifyReplyLike {
   code(status: number): { type(contentType: string): { send(body: string): void } };
 }
 
+interface FastifyRequestLike {
+  raw: IncomingMessage;
+  routeOptions?: { bodyLimit?: number };
+}
+
 interface FastifyLike {
   addHook(name: 'onRequest', hook: (request: { raw: IncomingMessage }, reply: unknown, done: () => void) => void): unknown;
 }
@@ -47,7 +52,7 @@ export class McpBodyErrors implements OnModuleInit {
     const install = adapter.setErrorHandler.bind(adapter);
     const express = adapter.getType() === 'express';
     if (!express) this.skipEmptyBodies(adapter as unknown as { getInstance?(): FastifyLike });
-    const answerFor = (error: BodyError, request: IncomingMessage) => this.reply(error, request);
+    const answerFor = (error: BodyError, request: IncomingMessage, limit?: () => number | undefined) => this.reply(error, request, limit);
     adapter.setErrorHandler = (handler: Function, prefix?: string) =>
       install(
         express
@@ -56,8 +61,8 @@ export class McpBodyErrors implements OnModuleInit {
               if (!answer || response.headersSent) return handler(error, request, response, next);
               response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
             }
-          : function (this: unknown, error: BodyError, request: { raw: IncomingMessage }, reply: FastifyReplyLike) {
-              const answer = answerFor(error, request.raw);
+          : function (this: unknown, error: BodyError, request: FastifyRequestLike, reply: FastifyReplyLike) {
+              const answer = answerFor(error, request.raw, () => request.routeOptions?.bodyLimit);
               if (!answer) return handler.call(this, error, request, reply);
               reply.code(answer.status).type('application/json').send(JSON.stringify(answer.body));
             },
@@ -89,15 +94,17 @@ export class McpBodyErrors implements OnModuleInit {
     });
   }
 
-  private reply(error: BodyError, request: IncomingMessage): { status: number; body: unknown } | undefined {
+  private reply(error: BodyError, request: IncomingMessage, limit?: () => number | undefined): { status: number; body: unknown } | undefined {
     if (!this.options.http || !isMcpPath(request.url, this.options.http.path)) return undefined;
     const status = error?.status ?? error?.statusCode;
     if (error?.type === 'entity.parse.failed' || error?.code === 'FST_ERR_CTP_INVALID_JSON' || error?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && error instanceof SyntaxError)) {
       return { status: 400, body: jsonRpcError(JsonRpcCode.ParseError, McpMessages.parseError()) };
     }
     if (error?.type === 'entity.too.large' || error?.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
-      // The framework's own limit (Express: 100 kB unless raised) may be lower than maxBodyBytes: name neither.
-      return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge()) };
+      // Named only when the limit that applied is the module's (Fastify: McpBodyLimit set it on the route); a
+      // framework limit that still applies (an app's own parser on Express) may differ from maxBodyBytes.
+      const max = this.options.http.maxBodyBytes;
+      return { status: 413, body: jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(limit?.() === max ? max : undefined)) };
     }
     // Any other refusal of the body by the framework (charset, encoding, media type, empty body): same status,
     // JSON-RPC shape.

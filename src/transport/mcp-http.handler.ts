@@ -10,6 +10,7 @@ import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js'
 import { isNotification, isRequest, jsonRpcError, parseJsonRpcBody, stepUpOf, SUPPORTED_VERSIONS } from '../protocol/json-rpc.js';
 import type { JsonRpcMessage, McpRequestState } from '../protocol/mcp-request-state.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
+import { isJsonContentType } from './body-reader.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
 import { exceedsDepth } from './json-depth.js';
@@ -50,16 +51,20 @@ export class McpHttpHandler {
     if (accept !== undefined && !acceptsAny(accept, ['application/json', 'text/event-stream', '*/*', 'application/*'])) {
       return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.notAcceptable('application/json and text/event-stream'));
     }
+    const max = this.http.maxBodyBytes;
     const length = Number(ex.header('content-length') ?? 0);
-    if (length > this.http.maxBodyBytes) {
-      return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
-    }
+    if (length > max) return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(max));
     let body = ex.parsedBody();
-    if (body === undefined) body = await ex.readBody();
-    // Without Content-Length (chunked), measure what arrived: never more than the framework accepted.
-    const size = typeof body === 'string' ? Buffer.byteLength(body) : length ? 0 : Buffer.byteLength(JSON.stringify(body) ?? '');
-    if (size > this.http.maxBodyBytes) {
-      return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(this.http.maxBodyBytes));
+    if (body === undefined) {
+      body = await ex.readBody(max); // no parser ran (`bodyParser: false`): read under the limit
+      if (body === undefined) return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(max));
+    } else if (
+      typeof body === 'string'
+        ? Buffer.byteLength(body) > max
+        : // Chunked, parsed under a limit unknown or higher than ours (an app's own parser): measure what arrived.
+          !length && (ex.bodyReadLimit() ?? Infinity) > max && Buffer.byteLength(JSON.stringify(body) ?? '') > max
+    ) {
+      return fail(ex, 413, JsonRpcCode.InvalidRequest, McpMessages.bodyTooLarge(max));
     }
     if (typeof body === 'string') {
       try {
@@ -261,11 +266,6 @@ export class McpHttpHandler {
 
 function fail(ex: HttpExchange, status: number, code: number, message: string): void {
   ex.sendJson(status, jsonRpcError(code, message));
-}
-
-function isJsonContentType(value: string | undefined): boolean {
-  if (value === 'application/json') return true; // the usual header, without parsing
-  return value !== undefined && value.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 function acceptsAny(accept: string, types: string[]): boolean {

@@ -104,7 +104,7 @@ const clientErrorArb = fc.record({
   id: idArb,
   error: fc.record({ code: fc.integer(), message: fc.string(), data: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }),
 });
-/** A string of 50 kB to 1.2 MB in one member: under and over Express's 100 kB and the 1 MiB maxBodyBytes. */
+/** A string of 50 kB to 1.2 MB in one member: under and over the 1 MiB maxBodyBytes (the MCP route's limit). */
 const hugeArb = fc
   .record({
     size: fc.integer({ min: 50_000, max: 1_200_000 }),

@@ -221,8 +221,6 @@ export const MESSAGES = {
   hostNotAllowed: 'Forbidden: the Host of this request is not allowed',
   originNotAllowed: 'Forbidden: the Origin of this request is not allowed',
   bodyTooLarge: (limit: number) => `Payload Too Large: the body exceeds ${limit} bytes`,
-  /** The framework's own parser refused the body (its limit may differ from maxBodyBytes). */
-  frameworkTooLarge: 'Payload Too Large: the body exceeds the size limit',
   tooDeep: (limit: number) => `Invalid Request: JSON nested deeper than ${limit} levels`,
   batchTooLarge: (limit: number) => `Invalid Request: a batch may hold at most ${limit} messages`,
   tooManySessions: 'Service Unavailable: too many open sessions, retry later',
