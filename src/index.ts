@@ -17,14 +17,13 @@ export type {
 
 export {
   ANONYMOUS,
-  getMcpAuthResult,
-  toAuthResult,
-  type McpAuthResult,
-  type McpAuthResultInit,
-  type McpAuthSource,
+  getMcpPrincipal,
+  toMcpPrincipal,
+  type McpPrincipalInit,
+  type McpPrincipalSource,
   type McpPrincipalInfo,
-} from './authentication/mcp-auth-result.js';
-export { McpAuthError, type McpAuthErrorCode } from './authentication/mcp-auth.error.js';
+} from './authentication/mcp-principal.js';
+export { McpAuthenticationError, type McpAuthenticationErrorCode } from './authentication/mcp-authentication.error.js';
 export {
   McpAuthenticator,
   type McpAuthenticateFn,
@@ -33,7 +32,7 @@ export {
   type McpAuthenticatorSpec,
   type McpAuthRequest,
 } from './authentication/mcp-authenticator.js';
-export { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+export { McpAuthenticationGuard } from './authentication/mcp-authentication.guard.js';
 export { McpJwt, type McpJwtOptions, type McpJwtServiceOptions } from './authentication/jwt.authenticator.js';
 export { McpPassport, McpFromRequestUser, type McpPassportOptions } from './authentication/passport.authenticator.js';
 export { McpStaticTokens, type McpStaticTokensOptions } from './authentication/static-tokens.authenticator.js';
@@ -59,14 +58,14 @@ export {
 } from './authorization/mcp-checks.js';
 export {
   McpAuthorizationError,
-  type McpAuthCheck,
-  type McpAuthContext,
+  type McpAuthorizationCheck,
+  type McpAuthorizationContext,
   type McpBuiltinCheck,
   type McpCheckFn,
   type McpCheckHandler,
   type McpCheckOutcome,
-} from './authorization/mcp-auth-check.js';
-export { McpAuth } from './authorization/mcp-auth.decorator.js';
+} from './authorization/mcp-authorization-check.js';
+export { McpAuthorize } from './authorization/mcp-authorize.decorator.js';
 export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
-export type { McpAuthDecision } from './authorization/mcp-auth-check.js';
+export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';

@@ -17,7 +17,7 @@ export const MCP_RESOLVED_OPTIONS = Symbol('McpResolvedOptions');
 export const MCP_ROUTE_CONTROLLER = Symbol('McpRouteController');
 /** DI token of the provider that binds the route path onto that controller. */
 export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');
-/** DI token of the authentication guard the MCP route runs (`McpAuthGuard`, or the app's `authenticationGuard`). */
+/** DI token of the authentication guard the MCP route runs (`McpAuthenticationGuard`, or the app's `authenticationGuard`). */
 export const MCP_ROUTE_AUTH_GUARD = Symbol('McpRouteAuthGuard');
 /** Metadata on the route's POST handler: its body limit (`http.maxBodyBytes`), applied by `McpBodyLimit`. */
 export const MCP_ROUTE_BODY_LIMIT = Symbol('McpRouteBodyLimit');

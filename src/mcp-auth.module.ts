@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
-import { McpAuthGuard } from './authentication/mcp-auth.guard.js';
+import { McpAuthenticationGuard } from './authentication/mcp-authentication.guard.js';
 import { McpAuthenticationService } from './authentication/mcp-authentication.service.js';
 import { McpProtectedResourceMetadata } from './authentication/protected-resource.metadata.js';
 import { McpAuthorizer } from './authorization/mcp-authorizer.js';
@@ -54,12 +54,12 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpOriginGuard,
     McpRouteGuard,
     McpAuthenticationService,
-    McpAuthGuard,
+    McpAuthenticationGuard,
     {
       provide: MCP_ROUTE_AUTH_GUARD,
-      useFactory: (options: McpResolvedOptions, moduleRef: ModuleRef, guard: McpAuthGuard) =>
+      useFactory: (options: McpResolvedOptions, moduleRef: ModuleRef, guard: McpAuthenticationGuard) =>
         options.authenticationGuard ? moduleRef.create(options.authenticationGuard) : guard,
-      inject: [MCP_RESOLVED_OPTIONS, ModuleRef, McpAuthGuard],
+      inject: [MCP_RESOLVED_OPTIONS, ModuleRef, McpAuthenticationGuard],
     },
     McpProtectedResourceMetadata,
     McpAuthorizer,
@@ -67,7 +67,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpBodyErrors,
     McpBodyLimit,
   ],
-  exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthGuard],
+  exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthenticationGuard],
 })
 export class McpAuthModule extends McpAuthConfigurableModule {
   static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {

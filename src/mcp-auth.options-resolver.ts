@@ -28,7 +28,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
   });
   const authenticationGuard = options.authenticationGuard;
   if (authenticationGuard !== undefined && !isAuthGuardClass(authenticationGuard)) {
-    throw new Error(McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthGuard', authenticationGuard));
+    throw new Error(McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthenticationGuard', authenticationGuard));
   }
   const allowAnonymous = options.allowAnonymous ?? false;
   if (typeof allowAnonymous !== 'boolean') throw new Error(McpMessages.optionInvalid('allowAnonymous', 'a boolean', allowAnonymous));
@@ -103,7 +103,7 @@ function resolveResource(value: unknown): string {
   return value.length > url.origin.length + 1 ? value.replace(/\/+$/, '') : url.origin;
 }
 
-/** An `McpAuthGuard` subclass, by its shape (this file stays free of runtime imports). */
+/** An `McpAuthenticationGuard` subclass, by its shape (this file stays free of runtime imports). */
 function isAuthGuardClass(value: unknown): boolean {
   const prototype = (value as { prototype?: Record<string, unknown> } | null)?.prototype;
   return typeof value === 'function' && typeof prototype?.canActivate === 'function' && typeof prototype.handleRequest === 'function';

@@ -1,9 +1,9 @@
 import type { ValidatorOptions } from 'class-validator';
 import type { CanActivate, Type } from '@nestjs/common';
-import type { McpAuthResultInit } from './authentication/mcp-auth-result.js';
+import type { McpPrincipalInit } from './authentication/mcp-principal.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
-import type { McpAuthCheck } from './authorization/mcp-auth-check.js';
-import type { McpAuthDecision } from './authorization/mcp-auth-check.js';
+import type { McpAuthorizationCheck } from './authorization/mcp-authorization-check.js';
+import type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
 
 /** How the Streamable HTTP endpoint behaves. */
 export interface McpHttpOptions {
@@ -77,13 +77,13 @@ export interface McpAuthModuleOptions {
   authorizationServers?: string[];
   /**
    * Authenticators tried in order: the first result wins, "no credentials for me" (`null`) falls through, an
-   * explicit refusal (`McpAuthError`) stops the chain.
+   * explicit refusal (`McpAuthenticationError`) stops the chain.
    */
   authenticate?: McpAuthenticatorSpec[];
   /** Requests without credentials get the anonymous principal instead of 401 (bad credentials are still refused). */
   allowAnonymous?: boolean;
   /**
-   * A subclass of `McpAuthGuard` the MCP route authenticates with, so its hooks (`getRequest`, `handleRequest`,
+   * A subclass of `McpAuthenticationGuard` the MCP route authenticates with, so its hooks (`getRequest`, `handleRequest`,
    * `challenge`) apply there as on the app's own routes. Its constructor receives the module's providers.
    */
   authenticationGuard?: Type<CanActivate>;
@@ -100,7 +100,7 @@ export interface McpAuthModuleOptions {
   /** Who the stdio connection runs as (stdio never skips authentication silently). */
   stdio?: McpStdioAuthOptions;
   /** Server-wide authorization checks, applied to every component before its own. */
-  authorize?: McpAuthCheck[];
+  authorize?: McpAuthorizationCheck[];
   /**
    * What a denied caller learns. `hide` (default): the same error as a component that does not exist.
    * `challenge`: when only scope checks failed, HTTP 403 `insufficient_scope` naming the scopes to ask for (step-up).
@@ -108,14 +108,14 @@ export interface McpAuthModuleOptions {
    */
   onDenied?: 'hide' | 'challenge';
   /** Called with every authorization decision (also logged at debug level). Never receives a token. */
-  onAuthDecision?: (decision: McpAuthDecision) => void;
+  onAuthDecision?: (decision: McpAuthorizationDecision) => void;
 }
 
 export interface McpStdioAuthOptions {
   /** Environment variable holding an access token, verified by the same authenticators. Default `MCP_ACCESS_TOKEN`. */
   tokenEnv?: string;
   /** A fixed principal for the stdio connection, used when no token is in the environment. */
-  principal?: McpAuthResultInit;
+  principal?: McpPrincipalInit;
 }
 
 /** The options with every default filled in; the only shape the rest of the module reads. */
@@ -139,10 +139,10 @@ export interface McpResolvedOptions {
   readonly resourceDocumentation?: string;
   readonly resourceName?: string;
   readonly maxTokenLength: number;
-  readonly stdio: { readonly tokenEnv: string; readonly principal?: McpAuthResultInit };
-  readonly authorize: readonly McpAuthCheck[];
+  readonly stdio: { readonly tokenEnv: string; readonly principal?: McpPrincipalInit };
+  readonly authorize: readonly McpAuthorizationCheck[];
   readonly onDenied: 'hide' | 'challenge';
-  readonly onAuthDecision?: (decision: McpAuthDecision) => void;
+  readonly onAuthDecision?: (decision: McpAuthorizationDecision) => void;
 }
 
 export const MCP_DEFAULTS = {

@@ -1,6 +1,6 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
-import { getMcpAuthResult } from './authentication/mcp-auth-result.js';
+import { getMcpPrincipal } from './authentication/mcp-principal.js';
 import { McpExecutionContext } from './execution/mcp-execution-context.js';
 
 /**
@@ -21,7 +21,7 @@ export class McpThrottlerGuard extends ThrottlerGuard {
   }
 
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const auth = getMcpAuthResult(request);
+    const auth = getMcpPrincipal(request);
     return auth ? `mcp:${auth.principal.sub}\u0000${auth.clientId ?? ''}` : super.getTracker(request);
   }
 

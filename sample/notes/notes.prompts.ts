@@ -1,11 +1,11 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { McpArgs, McpAuth, McpPrompt, RequireScopes } from 'nestjs-mcp-auth';
+import { McpArgs, McpAuthorize, McpPrompt, RequireScopes } from 'nestjs-mcp-auth';
 import { NOTES_READ } from './notes.scopes.js';
 import { SummarizeNoteDto } from './dto/summarize-note.dto.js';
 import { NotesService } from './notes.service.js';
 
 /** Prompt templates the client can offer its user. */
-@McpAuth(RequireScopes(NOTES_READ))
+@McpAuthorize(RequireScopes(NOTES_READ))
 @Injectable()
 export class NotesPrompts {
   constructor(private readonly notes: NotesService) {}

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { McpArgs, McpAuth, McpResource, McpResourceTemplate, RequireScopes } from 'nestjs-mcp-auth';
+import { McpArgs, McpAuthorize, McpResource, McpResourceTemplate, RequireScopes } from 'nestjs-mcp-auth';
 import { NOTES_READ } from './notes.scopes.js';
 import { NoteIdDto } from './dto/note-id.dto.js';
 import type { Note } from './note.js';
@@ -7,7 +7,7 @@ import { NotesService } from './notes.service.js';
 
 /** Notes as resources: the index at a fixed URI, and each note under notes://{id}. */
 // A class-level check applies to every component of the provider.
-@McpAuth(RequireScopes(NOTES_READ))
+@McpAuthorize(RequireScopes(NOTES_READ))
 @Injectable()
 export class NotesResources {
   constructor(private readonly notes: NotesService) {}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { McpArgs, McpContext, McpPrincipal, McpTool, McpToolError, RequireRoles, RequireScopes, type McpAuthResult } from 'nestjs-mcp-auth';
+import { McpArgs, McpContext, McpPrincipal, McpTool, McpToolError, RequireRoles, RequireScopes } from 'nestjs-mcp-auth';
 import { CreateNoteDto } from './dto/create-note.dto.js';
 import { ListNotesDto } from './dto/list-notes.dto.js';
 import { NoteIdDto } from './dto/note-id.dto.js';
@@ -13,7 +13,7 @@ export class NotesTools {
   constructor(private readonly notes: NotesService) {}
 
   @McpTool({ name: 'create-note', description: 'Create a note and return it.', outputSchema: Note, auth: RequireScopes(NOTES_WRITE) })
-  create(@McpArgs() args: CreateNoteDto, @McpPrincipal() who: McpAuthResult): Note {
+  create(@McpArgs() args: CreateNoteDto, @McpPrincipal() who: McpPrincipal): Note {
     // Handlers know who calls: the normalized principal, whatever authenticator produced it.
     void who.principal.sub;
     // A plain object is returned as structuredContent (checked against outputSchema by clients) and as JSON text.

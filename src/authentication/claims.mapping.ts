@@ -1,5 +1,5 @@
-import { McpAuthError } from './mcp-auth.error.js';
-import { toAuthResult, type McpAuthResult, type McpAuthSource } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import { toMcpPrincipal, type McpPrincipal, type McpPrincipalSource } from './mcp-principal.js';
 
 type Claims = Record<string, unknown>;
 
@@ -39,14 +39,14 @@ function toList(value: unknown): string[] {
 export function resultFromClaims(
   claims: Claims,
   mapping: McpClaimsMapping,
-  source: McpAuthSource,
+  source: McpPrincipalSource,
   token?: string,
-): McpAuthResult {
+): McpPrincipal {
   const sub = readClaim(claims, mapping.sub ?? 'sub');
-  if (typeof sub !== 'string' || !sub) throw new McpAuthError('invalid_token');
+  if (typeof sub !== 'string' || !sub) throw new McpAuthenticationError('invalid_token');
   const clientId = mapping.clientId ? readClaim(claims, mapping.clientId) : (claims.client_id ?? claims.azp);
   const scopes = mapping.scopes ? readClaim(claims, mapping.scopes) : (claims.scope ?? claims.scp);
-  const result = toAuthResult(
+  const result = toMcpPrincipal(
     {
       principal: { sub },
       clientId: typeof clientId === 'string' ? clientId : undefined,

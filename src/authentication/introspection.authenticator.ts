@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { resultFromClaims, type McpClaimsMapping } from './claims.mapping.js';
-import { McpAuthError } from './mcp-auth.error.js';
-import type { McpAuthResult } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import type { McpPrincipal } from './mcp-principal.js';
 import type { McpAuthenticatorFactory, McpAuthRequest } from './mcp-authenticator.js';
 import { requireScopes } from './scopes.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
@@ -44,7 +44,7 @@ export function McpIntrospection(options: McpIntrospectionOptions): McpAuthentic
       const logger = new Logger('McpAuthModule');
       const authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}`;
       return {
-        async authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> {
+        async authenticate(request: McpAuthRequest): Promise<McpPrincipal | null> {
           const token = request.token;
           if (!token) return null;
           let result = cache.get(token);
@@ -62,14 +62,14 @@ export function McpIntrospection(options: McpIntrospectionOptions): McpAuthentic
               body = (await response.json()) as Record<string, unknown>;
             } catch (error) {
               logger.warn(`Token introspection failed (${(error as Error).message}); the request is refused`);
-              throw new McpAuthError('invalid_token');
+              throw new McpAuthenticationError('invalid_token');
             }
-            if (body.active !== true) throw new McpAuthError('invalid_token');
-            if (typeof body.exp === 'number' && body.exp <= Date.now() / 1000) throw new McpAuthError('invalid_token');
-            if (options.issuer && body.iss !== undefined && body.iss !== options.issuer) throw new McpAuthError('invalid_token');
-            if (options.audience && body.aud === undefined) throw new McpAuthError('invalid_token');
+            if (body.active !== true) throw new McpAuthenticationError('invalid_token');
+            if (typeof body.exp === 'number' && body.exp <= Date.now() / 1000) throw new McpAuthenticationError('invalid_token');
+            if (options.issuer && body.iss !== undefined && body.iss !== options.issuer) throw new McpAuthenticationError('invalid_token');
+            if (options.audience && body.aud === undefined) throw new McpAuthenticationError('invalid_token');
             if (audience && body.aud !== undefined && !([] as unknown[]).concat(body.aud).includes(audience)) {
-              throw new McpAuthError('invalid_token');
+              throw new McpAuthenticationError('invalid_token');
             }
             // RFC 7662 makes `sub` optional; a client_credentials token stands for its client.
             const mapping = { sub: (c: Record<string, unknown>) => c.sub ?? c.client_id, ...options.claims };

@@ -4,8 +4,8 @@ import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { resultFromClaims, type McpClaimsMapping } from './claims.mapping.js';
 import { JwksCache, type JwksCacheOptions } from './jwks.cache.js';
-import { McpAuthError } from './mcp-auth.error.js';
-import type { McpAuthResult } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import type { McpPrincipal } from './mcp-principal.js';
 import type { McpAuthenticator, McpAuthenticatorFactory, McpAuthenticatorSetup, McpAuthRequest } from './mcp-authenticator.js';
 import { requireScopes } from './scopes.js';
 import { VerifiedTokenCache } from './verified-token.cache.js';
@@ -144,7 +144,7 @@ class JwtAuthenticator implements McpAuthenticator {
   }
 
   /** Synchronous for a token already verified (the cache); a fresh token is verified asynchronously. */
-  authenticate(request: McpAuthRequest): McpAuthResult | null | Promise<McpAuthResult> {
+  authenticate(request: McpAuthRequest): McpPrincipal | null | Promise<McpPrincipal> {
     const token = request.token;
     if (!token || !isCompactJws(token)) return null; // not a JWT: another authenticator may know it
     const cached = this.cache?.get(token);
@@ -153,25 +153,25 @@ class JwtAuthenticator implements McpAuthenticator {
     return cached;
   }
 
-  private async verifyFresh(token: string): Promise<McpAuthResult> {
+  private async verifyFresh(token: string): Promise<McpPrincipal> {
     let payload: JWTPayload;
     try {
       payload = await this.verify(token, this.verifyOptions);
     } catch (error) {
       this.logger.debug(`JWT refused: ${(error as { code?: string }).code ?? (error as Error).name}`);
-      throw new McpAuthError('invalid_token');
+      throw new McpAuthenticationError('invalid_token');
     }
     // Tokens must expire (jose enforces it through requiredClaims; JwtService verifiers do not).
-    if (typeof payload.exp !== 'number') throw new McpAuthError('invalid_token');
+    if (typeof payload.exp !== 'number') throw new McpAuthenticationError('invalid_token');
     // An `iat` in the future is a token minted by a skewed or hostile clock (jose checks only its type).
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + this.clockTolerance) {
-      throw new McpAuthError('invalid_token');
+      throw new McpAuthenticationError('invalid_token');
     }
     // Checked before the token is cached: a cached token has passed it.
     const max = this.options.maxTokenLifetime;
     if (max !== undefined) {
-      if (typeof payload.iat !== 'number') throw new McpAuthError('invalid_token', 'The access token has no issue time (iat)');
-      if (payload.exp - payload.iat > max) throw new McpAuthError('invalid_token', 'The access token lifetime is too long');
+      if (typeof payload.iat !== 'number') throw new McpAuthenticationError('invalid_token', 'The access token has no issue time (iat)');
+      if (payload.exp - payload.iat > max) throw new McpAuthenticationError('invalid_token', 'The access token lifetime is too long');
     }
     const result = resultFromClaims(payload as Record<string, unknown>, this.options.claims ?? {}, 'jwt', this.options.exposeToken ? token : undefined);
     this.cache?.set(token, result);
@@ -272,7 +272,7 @@ async function verifyWithAny(
     }
   }
   // Built only here: an Error captures a stack trace, too costly to make on every successful verification.
-  throw last ?? new McpAuthError('invalid_token');
+  throw last ?? new McpAuthenticationError('invalid_token');
 }
 
 function toPublicKey(key: string | object): KeyObject {

@@ -3,8 +3,8 @@ import { ModuleRef } from '@nestjs/core';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
-import { McpAuthError } from './mcp-auth.error.js';
-import { ANONYMOUS, type McpAuthResult } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import { ANONYMOUS, type McpPrincipal } from './mcp-principal.js';
 import {
   isAuthenticatorFactory,
   McpAuthenticator,
@@ -26,7 +26,7 @@ export class McpCredentialsMissing extends Error {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
- * Runs the configured authenticators in order and returns one normalized result, or throws `McpAuthError`
+ * Runs the configured authenticators in order and returns one normalized result, or throws `McpAuthenticationError`
  * (refused) / `McpCredentialsMissing` (nothing to go on). Built once at startup.
  */
 @Injectable()
@@ -55,19 +55,19 @@ export class McpAuthenticationService implements OnModuleInit {
     // a proxy may read another, so a repeated header is refused rather than resolved.
     const repeated = authorization !== undefined && (Array.isArray(header) ? header.length > 1 : repeatsAuthorization(request as RawHeadersSource));
     if (repeated) {
-      throw new McpAuthError('invalid_request', 'The request carries more than one Authorization header');
+      throw new McpAuthenticationError('invalid_request', 'The request carries more than one Authorization header');
     }
     if (authorization !== undefined && authorization.length > this.options.maxTokenLength) {
-      throw new McpAuthError('invalid_token'); // oversize: refused before any parsing work
+      throw new McpAuthenticationError('invalid_token'); // oversize: refused before any parsing work
     }
     const bearer = authorization?.match(BEARER)?.[1];
     if (authorization !== undefined && /^bearer(\s|$)/i.test(authorization) && !bearer) {
-      throw new McpAuthError('invalid_token'); // "Bearer" with an empty or malformed token
+      throw new McpAuthenticationError('invalid_token'); // "Bearer" with an empty or malformed token
     }
     return { token: bearer, headers, raw: request, response, transport: 'http' };
   }
 
-  async authenticate(request: McpAuthRequest): Promise<McpAuthResult> {
+  async authenticate(request: McpAuthRequest): Promise<McpPrincipal> {
     return this.resolve(request);
   }
 
@@ -75,12 +75,12 @@ export class McpAuthenticationService implements OnModuleInit {
    * @internal The same decision as `authenticate`, made synchronously when every authenticator it asks answers
    * synchronously (no credentials, a static token, a JWT already verified): it then returns the result or throws.
    */
-  resolve(request: McpAuthRequest): McpAuthResult | Promise<McpAuthResult> {
+  resolve(request: McpAuthRequest): McpPrincipal | Promise<McpPrincipal> {
     return this.from(request, 0);
   }
 
   /** The chain from `index` on: the first result wins, `null` falls through. */
-  private from(request: McpAuthRequest, index: number): McpAuthResult | Promise<McpAuthResult> {
+  private from(request: McpAuthRequest, index: number): McpPrincipal | Promise<McpPrincipal> {
     for (let i = index; i < this.chain.length; i++) {
       let result: ReturnType<McpAuthenticator['authenticate']>;
       try {
@@ -100,22 +100,22 @@ export class McpAuthenticationService implements OnModuleInit {
     }
     // With no authenticator at all (a public server) credentials are not this module's to judge: the app's own
     // guards may read them. Otherwise credentials nobody accepted are invalid.
-    if (this.chain.length && (request.token !== undefined || hasAuthorization(request))) throw new McpAuthError('invalid_token');
+    if (this.chain.length && (request.token !== undefined || hasAuthorization(request))) throw new McpAuthenticationError('invalid_token');
     // With server-wide required scopes an anonymous caller could do nothing: ask it to authenticate instead.
     if (this.options.allowAnonymous && !this.options.requiredScopes.length) return ANONYMOUS;
     throw new McpCredentialsMissing();
   }
 
-  private accept(result: McpAuthResult): McpAuthResult {
+  private accept(result: McpPrincipal): McpPrincipal {
     requireScopes(result, this.options.requiredScopes);
     return result;
   }
 
   /** An authenticator's failure: its own refusal stands; anything else refuses the request (fail closed), logged. */
-  private refusal(error: unknown): McpAuthError {
-    if (error instanceof McpAuthError) return error;
+  private refusal(error: unknown): McpAuthenticationError {
+    if (error instanceof McpAuthenticationError) return error;
     this.logger.error(`An authenticator failed: ${(error as Error)?.stack ?? error}`);
-    return new McpAuthError('invalid_token');
+    return new McpAuthenticationError('invalid_token');
   }
 
   private async build(spec: McpAuthenticatorSpec, setup: { moduleRef: ModuleRef; resource?: string }): Promise<McpAuthenticator> {
@@ -133,7 +133,7 @@ export class McpAuthenticationService implements OnModuleInit {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<McpAuthResult | null> {
+function isThenable(value: unknown): value is PromiseLike<McpPrincipal | null> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 

@@ -1,5 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
-import type { McpAuthResult } from './mcp-auth-result.js';
+import type { McpPrincipal } from './mcp-principal.js';
 
 /** What an authenticator sees of a request. */
 export interface McpAuthRequest {
@@ -16,7 +16,7 @@ export interface McpAuthRequest {
 
 /**
  * Turns a request into a principal. Return `null` when the request carries no credentials this
- * authenticator understands (the next one is tried); throw `McpAuthError` to refuse it (the chain stops).
+ * authenticator understands (the next one is tried); throw `McpAuthenticationError` to refuse it (the chain stops).
  *
  * Implement it on an injectable class and list the class in `authenticate: [...]`:
  * @example
@@ -28,14 +28,14 @@ export interface McpAuthRequest {
  *     const key = req.headers['x-api-key'];
  *     if (typeof key !== 'string') return null;
  *     const owner = await this.keys.find(key);
- *     if (!owner) throw new McpAuthError('invalid_token');
- *     return toAuthResult({ principal: { sub: owner.id }, scopes: owner.scopes }, 'custom');
+ *     if (!owner) throw new McpAuthenticationError('invalid_token');
+ *     return toMcpPrincipal({ principal: { sub: owner.id }, scopes: owner.scopes }, 'custom');
  *   }
  * }
  * ```
  */
 export interface McpAuthenticator {
-  authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> | McpAuthResult | null;
+  authenticate(request: McpAuthRequest): Promise<McpPrincipal | null> | McpPrincipal | null;
 }
 /** DI token under which the app may provide its own authenticator. */
 export const McpAuthenticator = Symbol('McpAuthenticator');
@@ -57,10 +57,10 @@ export interface McpAuthenticatorFactory {
   create(setup: McpAuthenticatorSetup): McpAuthenticator | Promise<McpAuthenticator>;
 }
 
-/** A function authenticator: return a result, `null` for "not mine", or throw `McpAuthError`. */
+/** A function authenticator: return a result, `null` for "not mine", or throw `McpAuthenticationError`. */
 export type McpAuthenticateFn = (
   request: McpAuthRequest,
-) => Promise<McpAuthResult | null> | McpAuthResult | null;
+) => Promise<McpPrincipal | null> | McpPrincipal | null;
 
 /** What `authenticate: [...]` accepts. */
 export type McpAuthenticatorSpec =

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { jsonRpcError } from '../protocol/json-rpc.js';
-import { McpAuthError } from './mcp-auth.error.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
 
 export interface McpChallenge {
   readonly status: number;
@@ -19,7 +19,7 @@ const quote = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
  * with the scopes to ask for (granted ∪ required, so re-authorizing loses nothing); malformed → 400.
  */
 export function buildChallenge(
-  error: McpAuthError | undefined,
+  error: McpAuthenticationError | undefined,
   params: { resourceMetadataUrl?: string; scopes?: readonly string[] },
 ): McpChallenge {
   const parts: string[] = [];

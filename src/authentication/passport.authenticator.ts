@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { McpMessages } from '../mcp-auth.messages.js';
-import { McpAuthError } from './mcp-auth.error.js';
-import { toAuthResult, type McpAuthResult, type McpAuthResultInit } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import { toMcpPrincipal, type McpPrincipal, type McpPrincipalInit } from './mcp-principal.js';
 import type { McpAuthenticator, McpAuthenticatorFactory, McpAuthRequest } from './mcp-authenticator.js';
 
 export interface McpPassportOptions {
   /** Maps the strategy's `user` to the result. Default: `sub`/`id`/`userId`/`username`, `scopes`/`scope`, `roles`. */
-  map?: (user: any) => McpAuthResultInit;
+  map?: (user: any) => McpPrincipalInit;
 }
 
 type AuthenticateCallback = (error: unknown, user: unknown) => void;
@@ -42,11 +42,11 @@ export function McpPassport(strategies: string | string[], options: McpPassportO
  * Takes the principal from `request.user`, for apps whose own middleware or guard authenticated the request
  * before the MCP route.
  */
-export function McpFromRequestUser(map: (user: any) => McpAuthResultInit = defaultMap): McpAuthenticatorFactory {
+export function McpFromRequestUser(map: (user: any) => McpPrincipalInit = defaultMap): McpAuthenticatorFactory {
   return {
     kind: 'passport',
     create: () => ({
-      authenticate(request: McpAuthRequest): McpAuthResult | null {
+      authenticate(request: McpAuthRequest): McpPrincipal | null {
         // Under Fastify, Nest middleware sees the raw Node request: `user` may sit on `request.raw`.
         const raw = request.raw as { user?: unknown; raw?: { user?: unknown } } | undefined;
         const user = raw?.user ?? raw?.raw?.user;
@@ -62,10 +62,10 @@ class PassportAuthenticator implements McpAuthenticator {
   constructor(
     private readonly passport: PassportLike,
     private readonly strategies: string[],
-    private readonly map: (user: any) => McpAuthResultInit,
+    private readonly map: (user: any) => McpPrincipalInit,
   ) {}
 
-  async authenticate(request: McpAuthRequest): Promise<McpAuthResult | null> {
+  async authenticate(request: McpAuthRequest): Promise<McpPrincipal | null> {
     if (request.raw === undefined) return null;
     for (const strategy of this.strategies) {
       const user = await new Promise<unknown>((resolve, reject) => {
@@ -76,7 +76,7 @@ class PassportAuthenticator implements McpAuthenticator {
       }).catch((error: unknown) => {
         // A strategy that errors (its user store is down, say) refuses the request: fail closed.
         this.logger.warn(`Passport strategy "${strategy}" failed: ${(error as Error)?.message ?? error}`);
-        throw new McpAuthError('invalid_token');
+        throw new McpAuthenticationError('invalid_token');
       });
       if (user) return mapUser(this.map, user);
     }
@@ -92,15 +92,15 @@ function headerOnly(raw: unknown): unknown {
   return Object.create(raw as object, { query: { value: {} }, body: { value: {} } });
 }
 
-function mapUser(map: (user: any) => McpAuthResultInit, user: unknown): McpAuthResult {
+function mapUser(map: (user: any) => McpPrincipalInit, user: unknown): McpPrincipal {
   try {
-    return toAuthResult(map(user), 'passport');
+    return toMcpPrincipal(map(user), 'passport');
   } catch (error) {
     throw new Error(`McpPassport: map(user) must return { principal: { sub }, ... }: ${(error as Error).message}`);
   }
 }
 
-function defaultMap(user: any): McpAuthResultInit {
+function defaultMap(user: any): McpPrincipalInit {
   const sub = user?.sub ?? user?.id ?? user?.userId ?? user?.username;
   const scopes = user?.scopes ?? (typeof user?.scope === 'string' ? user.scope.split(' ').filter(Boolean) : user?.scope);
   return {

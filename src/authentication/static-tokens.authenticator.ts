@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { McpMessages } from '../mcp-auth.messages.js';
-import { toAuthResult, type McpAuthResult, type McpAuthResultInit } from './mcp-auth-result.js';
+import { toMcpPrincipal, type McpPrincipal, type McpPrincipalInit } from './mcp-principal.js';
 import type { McpAuthenticatorFactory, McpAuthRequest } from './mcp-authenticator.js';
 
 export interface McpStaticTokensOptions {
   /** Token value → who it stands for. */
-  tokens: Record<string, McpAuthResultInit>;
+  tokens: Record<string, McpPrincipalInit>;
   /** Static tokens refuse to start when NODE_ENV=production unless this is true. */
   allowInProduction?: boolean;
 }
@@ -26,7 +26,7 @@ export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticat
     if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) {
       throw new Error(McpMessages.optionInvalid('McpStaticTokens tokens', 'tokens of RFC 6750 b64token characters (A-Z a-z 0-9 - . _ ~ + /)', '(a token with other characters)'));
     }
-    return { digest: digest(token), result: toAuthResult(init, 'static') };
+    return { digest: digest(token), result: toMcpPrincipal(init, 'static') };
   });
   return {
     kind: 'static',
@@ -35,11 +35,11 @@ export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticat
         throw new Error(McpMessages.staticTokensInProduction());
       }
       return {
-        authenticate(request: McpAuthRequest): McpAuthResult | null {
+        authenticate(request: McpAuthRequest): McpPrincipal | null {
           if (!request.token) return null;
           // Hash both sides to equal lengths and visit every entry, so timing says nothing about any token.
           const presented = digest(request.token);
-          let found: McpAuthResult | null = null;
+          let found: McpPrincipal | null = null;
           for (const entry of entries) if (timingSafeEqual(entry.digest, presented)) found = entry.result;
           return found;
         },

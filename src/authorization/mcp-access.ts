@@ -1,11 +1,11 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpContext } from '../execution/mcp-context.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import type { McpComponentInfo, McpInvocation, McpPhase } from '../execution/mcp-invocation.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
-import { ALLOW, McpAuthorizationError, type McpAuthContext, type McpCheckOutcome } from './mcp-auth-check.js';
+import { ALLOW, McpAuthorizationError, type McpAuthorizationContext, type McpCheckOutcome } from './mcp-authorization-check.js';
 import { McpAuthorizer, type McpCompiledAuthorization } from './mcp-authorizer.js';
 import { decisionKey, McpCallerCache } from './mcp-decision.cache.js';
 
@@ -22,7 +22,7 @@ export interface McpAccessTarget {
 
 /** Who asks, and what the transport lets the answer be. */
 export interface McpCaller {
-  readonly principal: McpAuthResult;
+  readonly principal: McpPrincipal;
   readonly context: McpContext;
   readonly request?: unknown;
   readonly response?: unknown;
@@ -161,7 +161,7 @@ export class McpAccess {
     return outcome.requiredScopes;
   }
 
-  private checkContext(component: McpAccessTarget, caller: McpCaller, phase: McpPhase, args?: unknown): McpAuthContext {
+  private checkContext(component: McpAccessTarget, caller: McpCaller, phase: McpPhase, args?: unknown): McpAuthorizationContext {
     return { auth: caller.principal, component: component.info, phase, arguments: args, request: caller.request };
   }
 

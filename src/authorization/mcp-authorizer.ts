@@ -8,17 +8,17 @@ import {
   ALLOW,
   isBuiltinCheck,
   McpAuthorizationError,
-  type McpAuthCheck,
-  type McpAuthContext,
+  type McpAuthorizationCheck,
+  type McpAuthorizationContext,
   type McpCheckHandler,
-  type McpAuthDecision,
+  type McpAuthorizationDecision,
   type McpCheckOutcome,
-} from './mcp-auth-check.js';
+} from './mcp-authorization-check.js';
 import { evaluateAll } from './mcp-checks.js';
 
-/** A component's checks compiled at bootstrap: server-wide, then the class's `@McpAuth`, then its own `auth:`. */
+/** A component's checks compiled at bootstrap: server-wide, then the class's `@McpAuthorize`, then its own `auth:`. */
 export interface McpCompiledAuthorization {
-  readonly checks: readonly McpAuthCheck[];
+  readonly checks: readonly McpAuthorizationCheck[];
   /** Only built-in checks: the decision depends on (component, scopes, roles, anonymity) alone and may be cached. */
   readonly pure: boolean;
 }
@@ -39,11 +39,11 @@ export class McpAuthorizer {
     @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
 
-  compile(classChecks: readonly McpAuthCheck[], componentChecks: readonly McpAuthCheck[], where: string): McpCompiledAuthorization {
+  compile(classChecks: readonly McpAuthorizationCheck[], componentChecks: readonly McpAuthorizationCheck[], where: string): McpCompiledAuthorization {
     const checks = [...this.options.authorize, ...classChecks, ...componentChecks];
     let pure = true;
-    const visit = (check: McpAuthCheck) => {
-      if (Array.isArray(check)) (check as McpAuthCheck[]).forEach(visit);
+    const visit = (check: McpAuthorizationCheck) => {
+      if (Array.isArray(check)) (check as McpAuthorizationCheck[]).forEach(visit);
       else if (isBuiltinCheck(check)) check.children?.forEach(visit);
       else if (typeof check === 'function') {
         pure = false;
@@ -54,20 +54,20 @@ export class McpAuthorizer {
     return { checks, pure };
   }
 
-  async evaluate(compiled: McpCompiledAuthorization, context: McpAuthContext): Promise<McpCheckOutcome> {
+  async evaluate(compiled: McpCompiledAuthorization, context: McpAuthorizationContext): Promise<McpCheckOutcome> {
     const outcome = compiled.checks.length ? await evaluateAll(compiled.checks, (c) => this.run(c, context)) : ALLOW;
     this.audit(context, outcome);
     return outcome;
   }
 
-  private run = async (check: McpAuthCheck, context: McpAuthContext): Promise<McpCheckOutcome> => {
+  private run = async (check: McpAuthorizationCheck, context: McpAuthorizationContext): Promise<McpCheckOutcome> => {
     try {
-      if (Array.isArray(check)) return await evaluateAll(check as McpAuthCheck[], (c) => this.run(c, context));
+      if (Array.isArray(check)) return await evaluateAll(check as McpAuthorizationCheck[], (c) => this.run(c, context));
       if (isBuiltinCheck(check)) return await check.evaluate(context, (c) => this.run(c, context));
       const fn = check as Function;
       const allowed = isCheckClass(fn)
         ? await this.handlers.get(fn)!.check(context)
-        : await (fn as (c: McpAuthContext) => boolean | Promise<boolean>)(context);
+        : await (fn as (c: McpAuthorizationContext) => boolean | Promise<boolean>)(context);
       return allowed === true ? ALLOW : { allowed: false, scopeOnly: false, requiredScopes: [], failed: fn.name || 'custom check' };
     } catch (error) {
       if (error instanceof McpAuthorizationError) {
@@ -91,11 +91,11 @@ export class McpAuthorizer {
   }
 
   /** Records a decision made without evaluating (a cached one applied to a call). */
-  audit(context: McpAuthContext, outcome: McpCheckOutcome): void {
+  audit(context: McpAuthorizationContext, outcome: McpCheckOutcome): void {
     const hook = this.options.onAuthDecision;
     const debug = Logger.isLevelEnabled('debug');
     if (!hook && !debug) return;
-    const decision: McpAuthDecision = {
+    const decision: McpAuthorizationDecision = {
       sub: context.auth.principal.sub,
       ...(context.auth.clientId !== undefined && { clientId: context.auth.clientId }),
       component: { kind: context.component.kind, name: context.component.name },

@@ -2,11 +2,11 @@ import { McpMessages } from '../mcp-auth.messages.js';
 import {
   ALLOW,
   MCP_CHECK,
-  type McpAuthCheck,
-  type McpAuthContext,
+  type McpAuthorizationCheck,
+  type McpAuthorizationContext,
   type McpBuiltinCheck,
   type McpCheckOutcome,
-} from './mcp-auth-check.js';
+} from './mcp-authorization-check.js';
 
 const deny = (failed: string, scopeOnly: boolean, requiredScopes: readonly string[] = []): McpCheckOutcome => ({
   allowed: false,
@@ -22,7 +22,7 @@ function scopeTokens(where: string, scopes: string[]): string[] {
   return scopes;
 }
 
-function builtin(label: string, scopes: readonly string[], evaluate: McpBuiltinCheck['evaluate'], children?: readonly McpAuthCheck[]): McpBuiltinCheck {
+function builtin(label: string, scopes: readonly string[], evaluate: McpBuiltinCheck['evaluate'], children?: readonly McpAuthorizationCheck[]): McpBuiltinCheck {
   return Object.freeze({ [MCP_CHECK]: true as const, label, scopes, evaluate, children });
 }
 
@@ -62,7 +62,7 @@ export function RequireRoles(...roles: string[]): McpBuiltinCheck {
 /** Requires these scopes from components tagged `tag` only; others pass. Handy as a server-wide check. */
 export function RestrictTag(tag: string, scopes: string[]): McpBuiltinCheck {
   const inner = RequireScopes(...scopes);
-  return builtin(`RestrictTag(${tag}, ${scopes.join(' ')})`, inner.scopes, (context: McpAuthContext, run) =>
+  return builtin(`RestrictTag(${tag}, ${scopes.join(' ')})`, inner.scopes, (context: McpAuthorizationContext, run) =>
     context.component.tags.includes(tag) ? run(inner) : ALLOW,
   );
 }
@@ -72,8 +72,8 @@ export function RestrictTag(tag: string, scopes: string[]): McpBuiltinCheck {
  * message) ends the evaluation; scope-only failures are all collected, so a step-up challenge names every scope.
  */
 export async function evaluateAll(
-  checks: readonly McpAuthCheck[],
-  run: (check: McpAuthCheck) => Promise<McpCheckOutcome>,
+  checks: readonly McpAuthorizationCheck[],
+  run: (check: McpAuthorizationCheck) => Promise<McpCheckOutcome>,
 ): Promise<McpCheckOutcome> {
   let failed: McpCheckOutcome | undefined;
   const required = new Set<string>();
@@ -88,12 +88,12 @@ export async function evaluateAll(
 }
 
 /** Allows when every check allows (an array means the same). */
-export function AllOf(...checks: McpAuthCheck[]): McpBuiltinCheck {
+export function AllOf(...checks: McpAuthorizationCheck[]): McpBuiltinCheck {
   return builtin('AllOf', collectScopes(checks), (_context, run) => evaluateAll(checks, run), checks);
 }
 
 /** Allows when any check allows. */
-export function AnyOf(...checks: McpAuthCheck[]): McpBuiltinCheck {
+export function AnyOf(...checks: McpAuthorizationCheck[]): McpBuiltinCheck {
   return builtin('AnyOf', collectScopes(checks), async (_context, run) => {
     let first: McpCheckOutcome | undefined;
     let scopeOnly = true;
@@ -108,10 +108,10 @@ export function AnyOf(...checks: McpAuthCheck[]): McpBuiltinCheck {
 }
 
 /** Every scope named anywhere in these checks. */
-export function collectScopes(checks: readonly McpAuthCheck[]): string[] {
+export function collectScopes(checks: readonly McpAuthorizationCheck[]): string[] {
   const out = new Set<string>();
-  const visit = (check: McpAuthCheck) => {
-    if (Array.isArray(check)) (check as McpAuthCheck[]).forEach(visit);
+  const visit = (check: McpAuthorizationCheck) => {
+    if (Array.isArray(check)) (check as McpAuthorizationCheck[]).forEach(visit);
     else if (typeof check === 'object' && check !== null && MCP_CHECK in check) {
       for (const s of (check as McpBuiltinCheck).scopes) out.add(s);
       (check as McpBuiltinCheck).children?.forEach(visit);

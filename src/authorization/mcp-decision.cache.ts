@@ -1,14 +1,14 @@
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 
 const MAX_KEYS = 1024;
-const keys = new WeakMap<McpAuthResult, string>();
+const keys = new WeakMap<McpPrincipal, string>();
 
 /**
  * What a pure decision reads of the caller — anonymity, scopes and roles (as sets) — encoded so that two callers get
  * the same key exactly when those are equal. JSON of the sorted lists: a role may hold any character (spaces, NUL,
  * quotes), and JSON's string escaping keeps every list boundary unambiguous. Memoized per (frozen) principal object.
  */
-export function decisionKey(principal: McpAuthResult): string {
+export function decisionKey(principal: McpPrincipal): string {
   let key = keys.get(principal);
   if (key === undefined) {
     key = JSON.stringify([principal.source === 'anonymous', sortedSet(principal.scopes), sortedSet(principal.roles)]);

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
+import type { McpAuthorizationCheck } from '../authorization/mcp-authorization-check.js';
 
 /** Hints about a tool's behaviour that clients may show or use (MCP `ToolAnnotations`). */
 export interface McpToolAnnotations {
@@ -18,8 +18,8 @@ interface McpComponentBaseOptions {
   tags?: string[];
   /** Sent to clients as `_meta`. */
   meta?: Record<string, unknown>;
-  /** Who may see and call it: checks added to the class's `@McpAuth()` and the server-wide ones (array = all). */
-  auth?: McpAuthCheck | McpAuthCheck[];
+  /** Who may see and call it: checks added to the class's `@McpAuthorize()` and the server-wide ones (array = all). */
+  auth?: McpAuthorizationCheck | McpAuthorizationCheck[];
   /** Overrides the module's `onDenied` for this component. */
   onDenied?: 'hide' | 'challenge';
   /** `false`: hidden until a session enables it (`McpSession.enable`). Default true. */

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { getMcpPrincipal, type McpPrincipal as McpPrincipalShape } from '../authentication/mcp-principal.js';
 import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
 import type { McpContext as McpContextShape } from '../execution/mcp-context.js';
 import { MCP_INVOCATION_INDEX, type McpInvocation } from '../execution/mcp-invocation.js';
@@ -19,11 +19,11 @@ export const mcpArgsFactory = (property: string | undefined, ctx: ExecutionConte
 export const McpArgs = createParamDecorator(mcpArgsFactory);
 
 /** @internal The factory of `@McpPrincipal()`. */
-export const mcpPrincipalFactory = (field: keyof McpAuthResult | 'sub' | undefined, ctx: ExecutionContext): unknown => {
+export const mcpPrincipalFactory = (field: keyof McpPrincipalShape | 'sub' | undefined, ctx: ExecutionContext): unknown => {
   const principal =
     ctx.getType<string>() === MCP_CONTEXT_TYPE
       ? invocationOf(ctx)?.principal
-      : getMcpAuthResult(ctx.switchToHttp().getRequest());
+      : getMcpPrincipal(ctx.switchToHttp().getRequest());
   if (field === undefined) return principal;
   // 'sub' is the subject itself, the field asked for most.
   return field === 'sub' ? principal?.principal.sub : principal?.[field];
@@ -31,10 +31,16 @@ export const mcpPrincipalFactory = (field: keyof McpAuthResult | 'sub' | undefin
 
 /**
  * The normalized principal of the caller, or one of its fields (`@McpPrincipal('sub')`, `@McpPrincipal('scopes')`). Also works on the
- * app's own HTTP routes guarded by `McpAuthGuard`.
- * @example `@McpPrincipal() who: McpAuthResult<MyClaims>`
+ * app's own HTTP routes guarded by `McpAuthenticationGuard`.
+ * @example `@McpPrincipal() who: McpPrincipal<MyClaims>`
  */
 export const McpPrincipal = createParamDecorator(mcpPrincipalFactory);
+
+/**
+ * The one normalized result of authentication that handlers, guards, checks and logs all read (the type of what
+ * `@McpPrincipal()` injects), generic over the app's own claims.
+ */
+export type McpPrincipal<TClaims extends object = Record<string, unknown>> = McpPrincipalShape<TClaims>;
 
 /** @internal The factory of `@McpContext()`. */
 export const mcpContextFactory = (_data: unknown, ctx: ExecutionContext): unknown => invocationOf(ctx)?.context;

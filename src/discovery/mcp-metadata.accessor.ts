@@ -6,7 +6,7 @@ import type {
   McpResourceTemplateOptions,
   McpToolOptions,
 } from '../decorators/mcp-component.options.js';
-import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
+import type { McpAuthorizationCheck } from '../authorization/mcp-authorization-check.js';
 import type { McpComponentKind } from '../execution/mcp-invocation.js';
 import {
   MCP_AUTH_METADATA,
@@ -44,8 +44,8 @@ export class McpMetadataAccessor {
     return found;
   }
 
-  /** The checks of a provider class's `@McpAuth()`. */
-  getClassChecks(classRef: Function): McpAuthCheck[] {
-    return this.reflector.get<McpAuthCheck[] | undefined>(MCP_AUTH_METADATA, classRef) ?? [];
+  /** The checks of a provider class's `@McpAuthorize()`. */
+  getClassChecks(classRef: Function): McpAuthorizationCheck[] {
+    return this.reflector.get<McpAuthorizationCheck[] | undefined>(MCP_AUTH_METADATA, classRef) ?? [];
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { collectScopes } from '../authorization/mcp-checks.js';
-import type { McpAuthCheck } from '../authorization/mcp-auth-check.js';
+import type { McpAuthorizationCheck } from '../authorization/mcp-authorization-check.js';
 import { McpAuthorizer } from '../authorization/mcp-authorizer.js';
 import { mcpArgsFactory } from '../decorators/mcp-params.decorator.js';
 import { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
@@ -84,7 +84,7 @@ export class McpExplorer implements OnModuleInit {
       metadata: Object.freeze({ ...options }),
       handler,
     });
-    const componentChecks = options.auth === undefined ? [] : ([] as McpAuthCheck[]).concat(options.auth as McpAuthCheck);
+    const componentChecks = options.auth === undefined ? [] : ([] as McpAuthorizationCheck[]).concat(options.auth as McpAuthorizationCheck);
     const authorization = this.authorizer.compile(this.accessor.getClassChecks(prototype.constructor), componentChecks, handler);
     for (const scope of collectScopes(authorization.checks)) this.registry.scopes.add(scope);
     if (options.onDenied !== undefined && options.onDenied !== 'hide' && options.onDenied !== 'challenge') {

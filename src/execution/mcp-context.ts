@@ -1,4 +1,4 @@
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 
 /** Syslog severities of MCP `notifications/message`, lowest first. */
 export const MCP_LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
@@ -37,7 +37,7 @@ export interface McpContext {
   /** The HTTP response (for guards that expect one); the module writes the reply, so handlers must not. */
   readonly response?: unknown;
   readonly transport: 'http' | 'stdio';
-  readonly principal: McpAuthResult;
+  readonly principal: McpPrincipal;
   /** The session (stateful HTTP, or the stdio connection); undefined in stateless mode. */
   readonly session?: McpSession;
   /** Sends `notifications/progress` when the client asked for progress (it gave a progress token). */

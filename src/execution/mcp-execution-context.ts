@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
 import type { McpContext } from './mcp-context.js';
 import { MCP_INVOCATION_INDEX, type McpComponentInfo, type McpInvocation, type McpPhase } from './mcp-invocation.js';
@@ -41,8 +41,8 @@ export class McpExecutionContext {
   getArgs<T = unknown>(): T | undefined {
     return this.invocation.arguments as T | undefined;
   }
-  getPrincipal<TClaims extends object = Record<string, unknown>>(): McpAuthResult<TClaims> {
-    return this.invocation.principal as McpAuthResult<TClaims>;
+  getPrincipal<TClaims extends object = Record<string, unknown>>(): McpPrincipal<TClaims> {
+    return this.invocation.principal as McpPrincipal<TClaims>;
   }
   getContext(): McpContext {
     return this.invocation.context;

@@ -1,4 +1,4 @@
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpContext } from './mcp-context.js';
 
 export type McpComponentKind = 'tool' | 'resource' | 'resourceTemplate' | 'prompt';
@@ -23,7 +23,7 @@ export interface McpInvocation {
   readonly arguments?: unknown;
   /** For resources: the URI read. */
   readonly uri?: string;
-  readonly principal: McpAuthResult;
+  readonly principal: McpPrincipal;
   readonly context: McpContext;
 }
 

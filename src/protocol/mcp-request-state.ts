@@ -1,4 +1,4 @@
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpLogLevel } from '../execution/mcp-context.js';
 import type { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 
@@ -16,7 +16,7 @@ export interface McpSessionState {
 /** What the transport knows about one incoming request, handed to the protocol layer. */
 export interface McpRequestState {
   readonly transport: 'http' | 'stdio';
-  readonly principal: McpAuthResult;
+  readonly principal: McpPrincipal;
   readonly request?: unknown;
   readonly response?: unknown;
   readonly session?: McpSessionState;

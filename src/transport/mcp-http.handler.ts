@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { McpAuthError } from '../authentication/mcp-auth.error.js';
+import { McpAuthenticationError } from '../authentication/mcp-authentication.error.js';
 import { buildChallenge } from '../authentication/mcp-challenge.js';
-import { getMcpAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { getMcpPrincipal, type McpPrincipal } from '../authentication/mcp-principal.js';
 import { JsonRpcCode } from '../protocol/json-rpc.errors.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
@@ -195,12 +195,12 @@ export class McpHttpHandler {
   private stepUp(
     ex: HttpExchange,
     scopes: readonly string[],
-    principal: McpAuthResult,
+    principal: McpPrincipal,
     replies: JsonRpcMessage | JsonRpcMessage[] | undefined,
     body: unknown,
     headers: Record<string, string>,
   ): void {
-    const challenge = buildChallenge(new McpAuthError('insufficient_scope', undefined, [...new Set(scopes)], principal.scopes), {
+    const challenge = buildChallenge(new McpAuthenticationError('insufficient_scope', undefined, [...new Set(scopes)], principal.scopes), {
       resourceMetadataUrl: this.resourceMetadataUrl,
     });
     const list = replies === undefined ? [] : Array.isArray(replies) ? replies : [replies];
@@ -235,7 +235,7 @@ export class McpHttpHandler {
   }
 
   /** The session named by the request, when it belongs to the caller; otherwise the reply is sent (400/404). */
-  private findSession(ex: HttpExchange, principal: McpAuthResult): McpHttpSession | undefined {
+  private findSession(ex: HttpExchange, principal: McpPrincipal): McpHttpSession | undefined {
     const id = ex.header(SESSION_HEADER);
     if (!id) {
       fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.sessionRequired());
@@ -274,13 +274,13 @@ function acceptsAny(accept: string, types: string[]): boolean {
 }
 
 /** The principal the route's guard stored on the request; its absence means the guard did not run: fail closed. */
-function principalOf(request: unknown): McpAuthResult {
-  const result = getMcpAuthResult(request);
+function principalOf(request: unknown): McpPrincipal {
+  const result = getMcpPrincipal(request);
   if (!result) throw new Error('McpAuthModule: the MCP route ran without its authentication guard');
   return result;
 }
 
 /** Sessions belong to a principal: the subject together with the client it used. */
-function ownerKey(principal: McpAuthResult): string {
+function ownerKey(principal: McpPrincipal): string {
   return `${principal.principal.sub}\u0000${principal.clientId ?? ''}`;
 }

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import { ConsoleLogger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
-import { ANONYMOUS, toAuthResult, type McpAuthResult } from '../authentication/mcp-auth-result.js';
+import { ANONYMOUS, toMcpPrincipal, type McpPrincipal } from '../authentication/mcp-principal.js';
 import { McpAuthenticationService } from '../authentication/mcp-authentication.service.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
@@ -36,7 +36,7 @@ export interface McpStdioOptions {
  * environment, verified by the same authenticators, else the explicit `stdio.principal`, else (when the app
  * allows it) the anonymous principal; otherwise startup fails.
  */
-async function stdioPrincipal(app: INestApplicationContext, env: Record<string, string | undefined>): Promise<McpAuthResult> {
+async function stdioPrincipal(app: INestApplicationContext, env: Record<string, string | undefined>): Promise<McpPrincipal> {
   const options = app.get<McpResolvedOptions>(MCP_RESOLVED_OPTIONS, { strict: false });
   const token = env[options.stdio.tokenEnv];
   if (token) {
@@ -52,7 +52,7 @@ async function stdioPrincipal(app: INestApplicationContext, env: Record<string, 
       throw new Error(McpMessages.stdioTokenRefused(options.stdio.tokenEnv));
     }
   }
-  if (options.stdio.principal) return toAuthResult(options.stdio.principal, 'stdio');
+  if (options.stdio.principal) return toMcpPrincipal(options.stdio.principal, 'stdio');
   if (options.allowAnonymous) return ANONYMOUS;
   throw new Error(McpMessages.stdioNoPrincipal(options.stdio.tokenEnv));
 }

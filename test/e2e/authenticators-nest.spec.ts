@@ -8,13 +8,12 @@ import { SignJWT } from 'jose';
 import passport from 'passport';
 import { Strategy as BearerBase } from 'passport-http-bearer';
 import {
-  McpAuthGuard,
+  McpAuthenticationGuard,
   McpFromRequestUser,
   McpJwt,
   McpPassport,
   McpPrincipal,
   McpStaticTokens,
-  type McpAuthResult,
 } from 'nestjs-mcp-auth';
 import { ADAPTERS, post, type Fixture } from '../fixtures/app.fixture.js';
 import { authErrorBody, bearer, INVALID_TOKEN, probeResult, startAuthApp, UNAUTHORIZED } from '../fixtures/auth-app.fixture.js';
@@ -57,12 +56,12 @@ class ApiKeyStrategy extends PassportStrategy(HeaderKeyBase, 'api-key') {
   }
 }
 
-/** The app's own REST route, guarded by McpAuthGuard. */
+/** The app's own REST route, guarded by McpAuthenticationGuard. */
 @Controller('api')
 class MeController {
   @Get('me')
-  @UseGuards(McpAuthGuard)
-  me(@McpPrincipal() who: McpAuthResult, @McpPrincipal('source') source: string) {
+  @UseGuards(McpAuthenticationGuard)
+  me(@McpPrincipal() who: McpPrincipal, @McpPrincipal('source') source: string) {
     return { sub: who.principal.sub, clientId: who.clientId ?? null, scopes: who.scopes, roles: who.roles, source };
   }
 }
@@ -186,7 +185,7 @@ for (const adapter of ADAPTERS) {
     });
   });
 
-  describe(`McpAuthGuard on the app's own REST controller (${adapter})`, () => {
+  describe(`McpAuthenticationGuard on the app's own REST controller (${adapter})`, () => {
     let app: Fixture;
     before(async () => {
       app = await startAuthApp(adapter, {

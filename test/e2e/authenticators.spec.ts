@@ -4,13 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import { Injectable } from '@nestjs/common';
 import { exportSPKI, generateKeyPair } from 'jose';
 import {
-  McpAuthError,
+  McpAuthenticationError,
   McpAuthenticator,
   McpJwt,
   McpStaticTokens,
-  toAuthResult,
+  toMcpPrincipal,
   type McpAuthRequest,
-  type McpAuthResult,
+  type McpPrincipal,
 } from 'nestjs-mcp-auth';
 import { McpMessages } from '../../src/mcp-auth.messages.js';
 import { ADAPTERS, post, type Fixture } from '../fixtures/app.fixture.js';
@@ -43,12 +43,12 @@ async function assertRefused(response: Response, challenge: string, message: str
 }
 
 /** Reads `x-api-key`: a known key is a principal, a revoked one an explicit refusal, anything else "not mine". */
-function apiKeyFunction(request: McpAuthRequest): McpAuthResult | null {
+function apiKeyFunction(request: McpAuthRequest): McpPrincipal | null {
   const key = request.headers['x-api-key'];
-  if (key === 'revoked-key') throw new McpAuthError('invalid_token', 'The API key was revoked');
-  if (key === 'admin-only') throw new McpAuthError('insufficient_scope', undefined, ['admin'], ['notes:read']);
+  if (key === 'revoked-key') throw new McpAuthenticationError('invalid_token', 'The API key was revoked');
+  if (key === 'admin-only') throw new McpAuthenticationError('insufficient_scope', undefined, ['admin'], ['notes:read']);
   if (key === 'broken') throw new Error('key store unreachable');
-  if (key === 'fn-key') return toAuthResult({ principal: { sub: 'fn-user' }, scopes: ['notes:read'] }, 'custom');
+  if (key === 'fn-key') return toMcpPrincipal({ principal: { sub: 'fn-user' }, scopes: ['notes:read'] }, 'custom');
   return null;
 }
 
@@ -64,12 +64,12 @@ class ApiKeysService {
 @Injectable()
 class ApiKeyAuthenticator implements McpAuthenticator {
   constructor(private readonly keys: ApiKeysService) {}
-  authenticate(request: McpAuthRequest): McpAuthResult | null {
+  authenticate(request: McpAuthRequest): McpPrincipal | null {
     const key = request.headers['x-api-key'];
     if (typeof key !== 'string') return null;
     const found = this.keys.find(key);
-    if (!found) throw new McpAuthError('invalid_token');
-    return toAuthResult({ principal: { sub: found.owner }, scopes: found.scopes }, 'custom');
+    if (!found) throw new McpAuthenticationError('invalid_token');
+    return toMcpPrincipal({ principal: { sub: found.owner }, scopes: found.scopes }, 'custom');
   }
 }
 
@@ -121,7 +121,7 @@ for (const adapter of ADAPTERS) {
       await assertRefused(await post(app.url, probeCall(), { 'x-api-key': 'unknown' }), NO_CREDENTIALS_CHALLENGE, UNAUTHORIZED);
     });
 
-    it('an explicit McpAuthError stops the chain even though a later authenticator would accept', async () => {
+    it('an explicit McpAuthenticationError stops the chain even though a later authenticator would accept', async () => {
       const response = await post(app.url, probeCall(), { 'x-api-key': 'revoked-key', ...bearer('static-alice') });
       const challenge = `Bearer error="invalid_token", error_description="The API key was revoked", resource_metadata="${PRM_URL}"`;
       await assertRefused(response, challenge, INVALID_TOKEN);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { McpJwt, RestrictTag, type McpAuthDecision } from 'nestjs-mcp-auth';
+import { McpJwt, RestrictTag, type McpAuthorizationDecision } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, post, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 import { challengeParams, PRM_URL, RESOURCE } from '../fixtures/auth.fixture.js';
 import { AuthzTools, FlakyGuard, OwnerGuard, Runs, TrustedCheck, TrustStore } from '../fixtures/authz.components.js';
@@ -49,7 +49,7 @@ for (const adapter of ADAPTERS) {
   describe(`authorization per component (${adapter})`, () => {
     let idp: TestIdp;
     let app: Fixture;
-    const decisions: McpAuthDecision[] = [];
+    const decisions: McpAuthorizationDecision[] = [];
     const tokens: Record<string, string> = {};
 
     before(async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { McpAuthGuard, McpJwt } from 'nestjs-mcp-auth';
+import { McpAuthenticationGuard, McpJwt } from 'nestjs-mcp-auth';
 import { ADAPTERS, type Fixture } from '../fixtures/app.fixture.js';
 import { authErrorBody, probeResult, startAuthApp } from '../fixtures/auth-app.fixture.js';
 import { PRM_URL, PrincipalProbe, probeCall, RESOURCE } from '../fixtures/auth.fixture.js';
@@ -18,7 +18,7 @@ const BAD_REQUEST = 'Bad Request: the authorization request is malformed';
 
 /** An app route behind the module's guard: the same refusal holds off the MCP route. */
 @Controller('whoami')
-@UseGuards(McpAuthGuard)
+@UseGuards(McpAuthenticationGuard)
 class WhoAmIController {
   static calls = 0;
   @Get()
@@ -102,7 +102,7 @@ for (const adapter of ADAPTERS) {
       await assertRefused(['X-Other', 'a', 'aUtHoRiZaTiOn', `Bearer ${reader}`, 'X-More', 'b', 'Authorization', `Basic ${btoa('a:b')}`]);
     });
 
-    it('the repeated header is refused on an app route behind McpAuthGuard too, before its handler', async () => {
+    it('the repeated header is refused on an app route behind McpAuthenticationGuard too, before its handler', async () => {
       const calls = WhoAmIController.calls;
       const reply = await send(new URL('/whoami', app.base), ['Authorization', `Bearer ${reader}`, 'Authorization', `Bearer ${writer}`]);
       assert.equal(reply.status, 400, reply.text);

@@ -18,7 +18,7 @@ import {
 import { APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { IsInt, IsOptional, IsString } from 'class-validator';
 import { map, of, type Observable } from 'rxjs';
-import { McpArgs, McpContext, McpPrincipal, McpTool, RequireScopes, type McpAuthResult } from 'nestjs-mcp-auth';
+import { McpArgs, McpContext, McpPrincipal, McpTool, RequireScopes } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 
 /**
@@ -45,7 +45,7 @@ class PassThrough implements NestInterceptor {
   }
 }
 
-function describeCall(args: EchoDto, text: string, sub: string, who: McpAuthResult, ctx: McpContext) {
+function describeCall(args: EchoDto, text: string, sub: string, who: McpPrincipal, ctx: McpContext) {
   return {
     args: { ...args },
     dto: args.constructor.name,
@@ -88,13 +88,13 @@ class TurnIntoResult implements ExceptionFilter {
 @Injectable()
 class TwinTools {
   @McpTool({ description: 'Describes what it received (no enhancers).' })
-  plain(@McpArgs() args: EchoDto, @McpArgs('text') text: string, @McpPrincipal('sub') sub: string, @McpPrincipal() who: McpAuthResult, @McpContext() ctx: McpContext) {
+  plain(@McpArgs() args: EchoDto, @McpArgs('text') text: string, @McpPrincipal('sub') sub: string, @McpPrincipal() who: McpPrincipal, @McpContext() ctx: McpContext) {
     return describeCall(args, text, sub, who, ctx);
   }
 
   @McpTool({ description: 'Describes what it received (through an interceptor).' })
   @UseInterceptors(PassThrough)
-  intercepted(@McpArgs() args: EchoDto, @McpArgs('text') text: string, @McpPrincipal('sub') sub: string, @McpPrincipal() who: McpAuthResult, @McpContext() ctx: McpContext) {
+  intercepted(@McpArgs() args: EchoDto, @McpArgs('text') text: string, @McpPrincipal('sub') sub: string, @McpPrincipal() who: McpPrincipal, @McpContext() ctx: McpContext) {
     return describeCall(args, text, sub, who, ctx);
   }
 

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { McpJwt, McpStaticTokens, type McpAuthResultInit } from 'nestjs-mcp-auth';
+import { McpJwt, McpStaticTokens, type McpPrincipalInit } from 'nestjs-mcp-auth';
 import { ADAPTERS, post, type Fixture } from '../fixtures/app.fixture.js';
 import { bearer, startAuthApp } from '../fixtures/auth-app.fixture.js';
 import { RESOURCE } from '../fixtures/auth.fixture.js';
@@ -21,8 +21,8 @@ interface Caller {
   expected: { sub: string; clientId: string | null; scopes: string[]; roles: string[]; source: string; hasToken: false };
 }
 
-function staticCallers(): { tokens: Record<string, McpAuthResultInit>; callers: Caller[] } {
-  const tokens: Record<string, McpAuthResultInit> = {};
+function staticCallers(): { tokens: Record<string, McpPrincipalInit>; callers: Caller[] } {
+  const tokens: Record<string, McpPrincipalInit> = {};
   const callers: Caller[] = [];
   for (let i = 0; i < STATIC_PRINCIPALS; i++) {
     const token = `static-token-${i}-${crypto.randomUUID()}`;

@@ -3,17 +3,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ForbiddenException, Injectable, type ExecutionContext } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { McpAuthGuard, McpPrincipal, McpStaticTokens, McpTool, type McpAuthResult } from 'nestjs-mcp-auth';
+import { McpAuthenticationGuard, McpPrincipal, McpStaticTokens, McpTool } from 'nestjs-mcp-auth';
 import { ADAPTERS, connectClient, post, startFixture, type Fixture } from '../fixtures/app.fixture.js';
 
 /**
- * The MCP route's own guard authenticates as `McpAuthGuard` does. A result an app-wide `McpAuthGuard` (or a subclass)
+ * The MCP route's own guard authenticates as `McpAuthenticationGuard` does. A result an app-wide `McpAuthenticationGuard` (or a subclass)
  * already stored on the request is the one the route keeps: the request is not authenticated a second time.
  */
 
 @Injectable()
-class StampingAuthGuard extends McpAuthGuard {
-  protected override handleRequest(error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): McpAuthResult {
+class StampingAuthGuard extends McpAuthenticationGuard {
+  protected override handleRequest(error: unknown, result: McpPrincipal | undefined, context: ExecutionContext): McpPrincipal {
     const accepted = super.handleRequest(error, result, context);
     return Object.freeze({ ...accepted, principal: Object.freeze({ ...accepted.principal, via: 'app guard' }) });
   }
@@ -22,7 +22,7 @@ class StampingAuthGuard extends McpAuthGuard {
 @Injectable()
 class WhoTools {
   @McpTool({ description: 'Who is calling.' })
-  who(@McpPrincipal() who: McpAuthResult) {
+  who(@McpPrincipal() who: McpPrincipal) {
     return { sub: who.principal.sub, via: (who.principal.via as string | undefined) ?? null };
   }
 }
@@ -45,7 +45,7 @@ for (const adapter of ADAPTERS) {
       await fixture?.close();
     });
 
-    it('keeps the result an app-wide McpAuthGuard stored', async () => {
+    it('keeps the result an app-wide McpAuthenticationGuard stored', async () => {
       const client = await connectClient(fixture.url, { authorization: 'Bearer reader-token' });
       try {
         const result = await client.callTool({ name: 'who', arguments: {} });
@@ -65,9 +65,9 @@ for (const adapter of ADAPTERS) {
 
 /** A subclass of the kind the README shows: vetoes one subject and names its own challenge. */
 @Injectable()
-class VetoAuthGuard extends McpAuthGuard {
+class VetoAuthGuard extends McpAuthenticationGuard {
   static handled = 0;
-  protected override handleRequest(error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): McpAuthResult {
+  protected override handleRequest(error: unknown, result: McpPrincipal | undefined, context: ExecutionContext): McpPrincipal {
     VetoAuthGuard.handled++;
     const accepted = super.handleRequest(error, result, context);
     if (accepted.principal.sub === 'banned') throw new ForbiddenException('banned here');
@@ -80,7 +80,7 @@ const VETO_TOKENS = McpStaticTokens({
 });
 
 for (const adapter of ADAPTERS) {
-  describe(`authenticationGuard: the app's McpAuthGuard subclass on the MCP route over ${adapter}`, () => {
+  describe(`authenticationGuard: the app's McpAuthenticationGuard subclass on the MCP route over ${adapter}`, () => {
     let fixture: Fixture;
 
     before(async () => {

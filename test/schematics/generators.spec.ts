@@ -32,7 +32,7 @@ describe('nest g -c nestjs-mcp-auth tool', () => {
     assert.match(tool, /export class CreateNoteTool \{/);
     assert.match(tool, /@McpTool\(\{\n    name: 'create-note',/);
     assert.match(tool, /auth: RequireScopes\('notes:write'\),/);
-    assert.match(tool, /createNote\(@McpArgs\(\) args: CreateNoteDto, @McpPrincipal\(\) caller: McpAuthResult\)/);
+    assert.match(tool, /createNote\(@McpArgs\(\) args: CreateNoteDto, @McpPrincipal\(\) caller: McpPrincipal\)/);
     assert.match(tool, /^import \{ CreateNoteDto \} from '\.\/create-note\.dto\.js';$/m);
     const dto = tree.readContent('/src/notes/create-note/create-note.dto.ts');
     assert.match(dto, /export class CreateNoteDto \{/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
-import { McpStaticTokens, type McpAuthResultInit } from 'nestjs-mcp-auth';
+import { McpStaticTokens, type McpPrincipalInit } from 'nestjs-mcp-auth';
 
 /**
  * Shared helpers of the attack suite. Requests go through node:http (not fetch) because attacks need what fetch
@@ -69,7 +69,7 @@ export const INITIALIZE = rpc(1, 'initialize', {
 
 /** `count` static principals `user-<i>` with unguessable tokens, ready for `McpStaticTokens`. */
 export function staticPrincipals(count: number, prefix = 'user') {
-  const tokens: Record<string, McpAuthResultInit> = {};
+  const tokens: Record<string, McpPrincipalInit> = {};
   const callers: Array<{ token: string; sub: string; clientId: string }> = [];
   for (let i = 0; i < count; i++) {
     const token = `sec-${prefix}-${i}-${randomUUID()}`;

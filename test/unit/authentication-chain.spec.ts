@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { McpAuthError } from '../../src/authentication/mcp-auth.error.js';
-import { toAuthResult, type McpAuthResult } from '../../src/authentication/mcp-auth-result.js';
+import { McpAuthenticationError } from '../../src/authentication/mcp-authentication.error.js';
+import { toMcpPrincipal, type McpPrincipal } from '../../src/authentication/mcp-principal.js';
 import { McpAuthenticationService, McpCredentialsMissing } from '../../src/authentication/mcp-authentication.service.js';
 import type { McpAuthRequest } from '../../src/authentication/mcp-authenticator.js';
 import { McpStaticTokens } from '../../src/authentication/static-tokens.authenticator.js';
@@ -15,7 +15,7 @@ import { resolveMcpOptions } from '../../src/mcp-auth.options-resolver.js';
  * the same results and the same refusals as `authenticate()`.
  */
 
-const alice = toAuthResult({ principal: { sub: 'alice' }, scopes: ['notes:read'] }, 'custom');
+const alice = toMcpPrincipal({ principal: { sub: 'alice' }, scopes: ['notes:read'] }, 'custom');
 
 async function chain(options: Partial<McpAuthModuleOptions>): Promise<McpAuthenticationService> {
   const resolved = resolveMcpOptions({ name: 't', version: '1', resource: 'https://api.test/mcp', ...options } as McpAuthModuleOptions);
@@ -32,7 +32,7 @@ const request = (token?: string): McpAuthRequest => ({
 
 /** The outcome of `resolve`, noting whether it came synchronously. */
 async function outcome(service: McpAuthenticationService, req: McpAuthRequest) {
-  let value: McpAuthResult | Promise<McpAuthResult>;
+  let value: McpPrincipal | Promise<McpPrincipal>;
   try {
     value = service.resolve(req);
   } catch (error) {
@@ -71,8 +71,8 @@ describe('the authenticator chain', () => {
 
     const unknown = await outcome(service, request('other-token'));
     assert.equal(unknown.sync, true);
-    assert.ok(unknown.error instanceof McpAuthError);
-    assert.equal((unknown.error as McpAuthError).code, 'invalid_token');
+    assert.ok(unknown.error instanceof McpAuthenticationError);
+    assert.equal((unknown.error as McpAuthenticationError).code, 'invalid_token');
     await agrees(service, request('other-token'), { error: unknown.error });
   });
 
@@ -106,14 +106,14 @@ describe('the authenticator chain', () => {
     });
     const sync = await outcome(broken, request('token'));
     assert.equal(sync.sync, true);
-    assert.equal((sync.error as McpAuthError).code, 'invalid_token');
+    assert.equal((sync.error as McpAuthenticationError).code, 'invalid_token');
 
     const rejecting = await chain({ authenticate: [async () => Promise.reject(new Error('database down'))] });
     const async = await outcome(rejecting, request('token'));
     assert.equal(async.sync, false);
-    assert.equal((async.error as McpAuthError).code, 'invalid_token');
+    assert.equal((async.error as McpAuthenticationError).code, 'invalid_token');
 
-    const own = new McpAuthError('insufficient_scope', 'more needed', ['notes:write']);
+    const own = new McpAuthenticationError('insufficient_scope', 'more needed', ['notes:write']);
     const refusing = await chain({ authenticate: [async () => Promise.reject(own)] });
     assert.equal((await outcome(refusing, request('token'))).error, own);
   });
@@ -122,12 +122,12 @@ describe('the authenticator chain', () => {
     const sync = await chain({ requiredScopes: ['notes:write'], authenticate: [() => alice] });
     const refusedNow = await outcome(sync, request('token'));
     assert.equal(refusedNow.sync, true);
-    assert.equal((refusedNow.error as McpAuthError).code, 'insufficient_scope');
+    assert.equal((refusedNow.error as McpAuthenticationError).code, 'insufficient_scope');
 
     const later = await chain({ requiredScopes: ['notes:write'], authenticate: [async () => alice] });
     const refusedLater = await outcome(later, request('token'));
     assert.equal(refusedLater.sync, false);
-    assert.equal((refusedLater.error as McpAuthError).code, 'insufficient_scope');
+    assert.equal((refusedLater.error as McpAuthenticationError).code, 'insufficient_scope');
   });
 
   it('asks for credentials when nothing was sent and anonymous callers are not allowed', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { toAuthResult, type McpAuthResult } from '../../src/authentication/mcp-auth-result.js';
+import { toMcpPrincipal, type McpPrincipal } from '../../src/authentication/mcp-principal.js';
 import { decisionKey } from '../../src/authorization/mcp-decision.cache.js';
 
 /** What a pure decision reads: anonymity, and scopes and roles as sets. */
-const sameInputs = (a: McpAuthResult, b: McpAuthResult) => {
+const sameInputs = (a: McpPrincipal, b: McpPrincipal) => {
   const set = (list: readonly string[]) => JSON.stringify([...new Set(list)].sort());
   return (a.source === 'anonymous') === (b.source === 'anonymous') && set(a.scopes) === set(b.scopes) && set(a.roles) === set(b.roles);
 };
@@ -16,7 +16,7 @@ const word = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '\u0000', '"', '\\
 const principal = fc
   .record({ scopes: fc.array(word, { maxLength: 4 }), roles: fc.array(word, { maxLength: 4 }), anonymous: fc.boolean() })
   .map(({ scopes, roles, anonymous }) =>
-    anonymous ? ({ ...toAuthResult({ principal: { sub: 'x' }, scopes, roles }, 'custom'), source: 'anonymous' } as McpAuthResult) : toAuthResult({ principal: { sub: 'x' }, scopes, roles }, 'custom'),
+    anonymous ? ({ ...toMcpPrincipal({ principal: { sub: 'x' }, scopes, roles }, 'custom'), source: 'anonymous' } as McpPrincipal) : toMcpPrincipal({ principal: { sub: 'x' }, scopes, roles }, 'custom'),
   );
 
 describe('decisionKey', () => {
@@ -30,7 +30,7 @@ describe('decisionKey', () => {
   });
 
   it('separates a role holding a space or NUL from the separate roles, and scopes from roles', () => {
-    const of = (scopes: string[], roles: string[]) => decisionKey(toAuthResult({ principal: { sub: 's' }, scopes, roles }, 'custom'));
+    const of = (scopes: string[], roles: string[]) => decisionKey(toMcpPrincipal({ principal: { sub: 's' }, scopes, roles }, 'custom'));
     assert.notEqual(of([], ['admin user']), of([], ['admin', 'user']));
     assert.notEqual(of([], ['admin\u0000user']), of([], ['admin', 'user']));
     assert.notEqual(of(['admin'], []), of([], ['admin']));
@@ -39,7 +39,7 @@ describe('decisionKey', () => {
 
   it('is not memoized for a principal whose lists can still change', () => {
     const roles = ['reader'];
-    const mutable = { principal: { sub: 'm' }, scopes: [], roles, claims: {}, source: 'custom' } as McpAuthResult;
+    const mutable = { principal: { sub: 'm' }, scopes: [], roles, claims: {}, source: 'custom' } as McpPrincipal;
     const before = decisionKey(mutable);
     roles.push('admin');
     assert.notEqual(decisionKey(mutable), before);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { McpAuthGuard, McpAuthModule, type McpAuthModuleOptions } from 'nestjs-mcp-auth';
+import { McpAuthenticationGuard, McpAuthModule, type McpAuthModuleOptions } from 'nestjs-mcp-auth';
 import { McpMessages } from '../../src/mcp-auth.messages.js';
 import { connectClient } from '../fixtures/app.fixture.js';
 import { NotesStore, NotesTools } from '../fixtures/notes.components.js';
@@ -40,11 +40,11 @@ describe('McpAuthModule options', () => {
     await failsWith({ name: 42, version: '1' }, 'McpAuthModule: option "name" must be a string (got 42).');
   });
 
-  it('authenticationGuard must be an McpAuthGuard subclass', async () => {
+  it('authenticationGuard must be an McpAuthenticationGuard subclass', async () => {
     class NotAGuard {}
     await failsWith(
       { name: 'n', version: '1', allowAnonymous: true, authenticationGuard: NotAGuard },
-      McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthGuard', NotAGuard),
+      McpMessages.optionInvalid('authenticationGuard', 'a class that extends McpAuthenticationGuard', NotAGuard),
     );
   });
 
@@ -125,10 +125,10 @@ describe('McpAuthModule.forRootAsync', () => {
     });
   });
 
-  it('isGlobal: true makes the module\'s exports (McpAuthGuard) injectable in modules that do not import it', async () => {
+  it('isGlobal: true makes the module\'s exports (McpAuthenticationGuard) injectable in modules that do not import it', async () => {
     @Injectable()
     class UsesGuard {
-      constructor(@Inject(McpAuthGuard) readonly guard: McpAuthGuard) {}
+      constructor(@Inject(McpAuthenticationGuard) readonly guard: McpAuthenticationGuard) {}
     }
     @Module({ providers: [UsesGuard] })
     class FeatureModule {}
@@ -136,7 +136,7 @@ describe('McpAuthModule.forRootAsync', () => {
       imports: [FeatureModule],
     });
     try {
-      assert.ok(app.get(UsesGuard).guard instanceof McpAuthGuard);
+      assert.ok(app.get(UsesGuard).guard instanceof McpAuthenticationGuard);
     } finally {
       await app.close();
     }

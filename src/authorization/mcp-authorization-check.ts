@@ -1,10 +1,10 @@
 import type { Type } from '@nestjs/common';
-import type { McpAuthResult } from '../authentication/mcp-auth-result.js';
+import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpComponentInfo, McpPhase } from '../execution/mcp-invocation.js';
 
 /** What a check sees: who calls, which component, in which phase, and (when calling) the validated arguments. */
-export interface McpAuthContext {
-  readonly auth: McpAuthResult;
+export interface McpAuthorizationContext {
+  readonly auth: McpPrincipal;
   readonly component: McpComponentInfo;
   readonly phase: McpPhase;
   /** Validated arguments; absent while listing. */
@@ -14,7 +14,7 @@ export interface McpAuthContext {
 }
 
 /** A custom check: `true` allows. Throw `McpAuthorizationError` to deny with a message the client sees. */
-export type McpCheckFn = (context: McpAuthContext) => boolean | Promise<boolean>;
+export type McpCheckFn = (context: McpAuthorizationContext) => boolean | Promise<boolean>;
 
 /**
  * An injectable check class (a policy that asks a repository, say). It must be a provider of some module.
@@ -23,14 +23,14 @@ export type McpCheckFn = (context: McpAuthContext) => boolean | Promise<boolean>
  * @Injectable()
  * class NoteOwnerCheck implements McpCheckHandler {
  *   constructor(private readonly notes: NotesService) {}
- *   check({ auth, phase, arguments: args }: McpAuthContext) {
+ *   check({ auth, phase, arguments: args }: McpAuthorizationContext) {
  *     return phase === 'list' || this.notes.ownerOf((args as { id: number }).id) === auth.principal.sub;
  *   }
  * }
  * ```
  */
 export interface McpCheckHandler {
-  check(context: McpAuthContext): boolean | Promise<boolean>;
+  check(context: McpAuthorizationContext): boolean | Promise<boolean>;
 }
 
 /** The outcome of evaluating a check. */
@@ -54,12 +54,12 @@ export interface McpBuiltinCheck {
   readonly label: string;
   /** Every scope the check names. */
   readonly scopes: readonly string[];
-  readonly children?: readonly McpAuthCheck[];
-  evaluate(context: McpAuthContext, run: (check: McpAuthCheck) => Promise<McpCheckOutcome>): Promise<McpCheckOutcome> | McpCheckOutcome;
+  readonly children?: readonly McpAuthorizationCheck[];
+  evaluate(context: McpAuthorizationContext, run: (check: McpAuthorizationCheck) => Promise<McpCheckOutcome>): Promise<McpCheckOutcome> | McpCheckOutcome;
 }
 
-/** What `auth:` and `@McpAuth()` accept. An array means all of them. */
-export type McpAuthCheck = McpBuiltinCheck | McpCheckFn | Type<McpCheckHandler> | readonly McpAuthCheck[];
+/** What `auth:` and `@McpAuthorize()` accept. An array means all of them. */
+export type McpAuthorizationCheck = McpBuiltinCheck | McpCheckFn | Type<McpCheckHandler> | readonly McpAuthorizationCheck[];
 
 export const ALLOW: McpCheckOutcome = Object.freeze({ allowed: true, scopeOnly: false, requiredScopes: [] });
 
@@ -79,7 +79,7 @@ export class McpAuthorizationError extends Error {
 }
 
 /** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
-export interface McpAuthDecision {
+export interface McpAuthorizationDecision {
   readonly sub: string;
   readonly clientId?: string;
   readonly component: { readonly kind: McpComponentInfo['kind']; readonly name: string };

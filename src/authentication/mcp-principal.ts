@@ -6,13 +6,13 @@ export interface McpPrincipalInfo {
 }
 
 /** Where an authentication result came from. */
-export type McpAuthSource = 'jwt' | 'passport' | 'static' | 'introspection' | 'custom' | 'stdio' | 'anonymous';
+export type McpPrincipalSource = 'jwt' | 'passport' | 'static' | 'introspection' | 'custom' | 'stdio' | 'anonymous';
 
 /**
  * The one normalized result of authentication that handlers, guards, checks and logs all read.
- * Generic over the app's own claims: `@McpPrincipal() who: McpAuthResult<MyClaims>`.
+ * Generic over the app's own claims: `@McpPrincipal() who: McpPrincipal<MyClaims>`.
  */
-export interface McpAuthResult<TClaims extends object = Record<string, unknown>> {
+export interface McpPrincipal<TClaims extends object = Record<string, unknown>> {
   readonly principal: McpPrincipalInfo;
   /** The OAuth client the token was issued to (`client_id`, else `azp`). */
   readonly clientId?: string;
@@ -21,7 +21,7 @@ export interface McpAuthResult<TClaims extends object = Record<string, unknown>>
   readonly roles: readonly string[];
   /** The raw claims, read-only. */
   readonly claims: Readonly<TClaims>;
-  readonly source: McpAuthSource;
+  readonly source: McpPrincipalSource;
   /** When the credential expires (epoch seconds). */
   readonly expiresAt?: number;
   /** The raw access token: present only when the app opts in with `exposeToken: true`. Never log it. */
@@ -32,7 +32,7 @@ export interface McpAuthResult<TClaims extends object = Record<string, unknown>>
  * What an app's own authenticator, a static token or `stdio.principal` returns: the rest is filled in.
  * @example `{ principal: { sub: 'alice' }, scopes: ['notes:read'] }`
  */
-export interface McpAuthResultInit<TClaims extends object = Record<string, unknown>> {
+export interface McpPrincipalInit<TClaims extends object = Record<string, unknown>> {
   principal: { sub: string; [key: string]: unknown };
   clientId?: string;
   scopes?: readonly string[];
@@ -42,7 +42,7 @@ export interface McpAuthResultInit<TClaims extends object = Record<string, unkno
 }
 
 /** The principal of requests that carry no credentials, where that is allowed. */
-export const ANONYMOUS: McpAuthResult = Object.freeze({
+export const ANONYMOUS: McpPrincipal = Object.freeze({
   principal: Object.freeze({ sub: 'anonymous' }),
   scopes: Object.freeze([]) as readonly string[],
   roles: Object.freeze([]) as readonly string[],
@@ -51,7 +51,7 @@ export const ANONYMOUS: McpAuthResult = Object.freeze({
 });
 
 /** Completes and freezes a partial result; throws when it has no usable subject. */
-export function toAuthResult(init: McpAuthResultInit, source: McpAuthSource): McpAuthResult {
+export function toMcpPrincipal(init: McpPrincipalInit, source: McpPrincipalSource): McpPrincipal {
   if (!init || typeof init !== 'object' || !init.principal || typeof init.principal.sub !== 'string' || !init.principal.sub) {
     throw new TypeError('an authentication result needs principal.sub (a non-empty string)');
   }
@@ -62,7 +62,7 @@ export function toAuthResult(init: McpAuthResultInit, source: McpAuthSource): Mc
     }
   }
   // Built field by field (one result per verified token, on the request path): no intermediate objects.
-  const result: { -readonly [K in keyof McpAuthResult]: McpAuthResult[K] } = {
+  const result: { -readonly [K in keyof McpPrincipal]: McpPrincipal[K] } = {
     principal: Object.freeze(copyOwn(init.principal)),
     scopes: Object.freeze(init.scopes ? init.scopes.slice() : []),
     roles: Object.freeze(init.roles ? init.roles.slice() : []),
@@ -87,15 +87,15 @@ function copyOwn<T extends object>(source: T | undefined): T {
 /** The request property where the authentication guard leaves its result. */
 export const MCP_AUTH_RESULT_KEY = Symbol.for('nestjs-mcp-auth.result');
 
-/** The result `McpAuthGuard` stored on this HTTP request (Express or Fastify), if any. */
-export function getMcpAuthResult(request: unknown): McpAuthResult | undefined {
+/** The result `McpAuthenticationGuard` stored on this HTTP request (Express or Fastify), if any. */
+export function getMcpPrincipal(request: unknown): McpPrincipal | undefined {
   return request && typeof request === 'object'
-    ? ((request as Record<symbol, McpAuthResult | undefined>)[MCP_AUTH_RESULT_KEY] ?? undefined)
+    ? ((request as Record<symbol, McpPrincipal | undefined>)[MCP_AUTH_RESULT_KEY] ?? undefined)
     : undefined;
 }
 
-export function setMcpAuthResult(request: unknown, result: McpAuthResult): void {
+export function setMcpPrincipal(request: unknown, result: McpPrincipal): void {
   // A plain symbol-keyed property: invisible to JSON, Object.keys and for...in, and far cheaper on the request path
   // than defineProperty (which also pushed the request object into a slower shape).
-  (request as Record<symbol, McpAuthResult>)[MCP_AUTH_RESULT_KEY] = result;
+  (request as Record<symbol, McpPrincipal>)[MCP_AUTH_RESULT_KEY] = result;
 }

@@ -2,20 +2,20 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { HttpAdapterHost } from '@nestjs/core';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
-import { McpAuthError } from './mcp-auth.error.js';
-import { getMcpAuthResult, setMcpAuthResult, type McpAuthResult } from './mcp-auth-result.js';
+import { McpAuthenticationError } from './mcp-authentication.error.js';
+import { getMcpPrincipal, setMcpPrincipal, type McpPrincipal } from './mcp-principal.js';
 import { McpAuthenticationService, McpCredentialsMissing } from './mcp-authentication.service.js';
 import { buildChallenge } from './mcp-challenge.js';
 
 /**
  * Authenticates the request with the configured authenticators and stores the normalized result on it; a failure
  * becomes the HTTP challenge (401/403 with `WWW-Authenticate`). The module puts it on its MCP route; apps may put it
- * on their own routes too (`@UseGuards(McpAuthGuard)`) and read the same principal with `@McpPrincipal()`.
+ * on their own routes too (`@UseGuards(McpAuthenticationGuard)`) and read the same principal with `@McpPrincipal()`.
  * Subclass it and override the protected hooks, like `AuthGuard` from `@nestjs/passport`; give the subclass as the
  * module's `authenticationGuard` option and the MCP route uses it too.
  */
 @Injectable()
-export class McpAuthGuard implements CanActivate {
+export class McpAuthenticationGuard implements CanActivate {
   constructor(
     protected readonly authentication: McpAuthenticationService,
     protected readonly adapterHost: HttpAdapterHost,
@@ -25,8 +25,8 @@ export class McpAuthGuard implements CanActivate {
   /** Synchronous when every authenticator asked answers synchronously (no credentials, a static token, a cached JWT). */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = this.getRequest(context);
-    if (getMcpAuthResult(request)) return true; // already authenticated earlier in this request's guard chain
-    let outcome: McpAuthResult | Promise<McpAuthResult>;
+    if (getMcpPrincipal(request)) return true; // already authenticated earlier in this request's guard chain
+    let outcome: McpPrincipal | Promise<McpPrincipal>;
     try {
       outcome = this.authentication.resolve(this.authentication.fromHttp(request, this.getResponse(context)));
     } catch (error) {
@@ -41,8 +41,8 @@ export class McpAuthGuard implements CanActivate {
     return this.store(request, undefined, outcome, context);
   }
 
-  private store(request: unknown, error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): true {
-    setMcpAuthResult(request, this.handleRequest(error, result, context));
+  private store(request: unknown, error: unknown, result: McpPrincipal | undefined, context: ExecutionContext): true {
+    setMcpPrincipal(request, this.handleRequest(error, result, context));
     return true;
   }
 
@@ -56,7 +56,7 @@ export class McpAuthGuard implements CanActivate {
   }
 
   /** Returns the result to store, or throws. Override to accept, veto or reshape results. */
-  protected handleRequest(error: unknown, result: McpAuthResult | undefined, context: ExecutionContext): McpAuthResult {
+  protected handleRequest(error: unknown, result: McpPrincipal | undefined, context: ExecutionContext): McpPrincipal {
     if (result && !error) return result;
     throw this.challenge(error, context);
   }
@@ -72,8 +72,8 @@ export class McpAuthGuard implements CanActivate {
  * exception to throw (401/403); anything that is not an authentication failure is returned as it is.
  */
 export function challengeFor(error: unknown, response: unknown, options: McpResolvedOptions, adapterHost: HttpAdapterHost): Error {
-  if (!(error instanceof McpAuthError) && !(error instanceof McpCredentialsMissing)) return error as Error;
-  const challenge = buildChallenge(error instanceof McpAuthError ? error : undefined, {
+  if (!(error instanceof McpAuthenticationError) && !(error instanceof McpCredentialsMissing)) return error as Error;
+  const challenge = buildChallenge(error instanceof McpAuthenticationError ? error : undefined, {
     resourceMetadataUrl: options.resourceMetadataUrl,
     scopes: options.requiredScopes,
   });
