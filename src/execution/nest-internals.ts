@@ -5,7 +5,9 @@
  * whole pipeline, every guard) or fail at startup, never skip a guard.
  */
 import type { CanActivate } from '@nestjs/common';
-import {
+import type { ContextId, ExternalContextCreator } from '@nestjs/core';
+
+export {
   EXCEPTION_FILTERS_METADATA,
   FILTER_CATCH_EXCEPTIONS,
   GUARDS_METADATA,
@@ -14,24 +16,10 @@ import {
   PIPES_METADATA,
   ROUTE_ARGS_METADATA,
 } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
-import type { ContextId, ExternalContextCreator } from '@nestjs/core';
-import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
-import type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-
-export {
-  EXCEPTION_FILTERS_METADATA,
-  ExecutionContextHost,
-  FILTER_CATCH_EXCEPTIONS,
-  GUARDS_METADATA,
-  INTERCEPTORS_METADATA,
-  PATH_METADATA,
-  PIPES_METADATA,
-  ROUTE_ARGS_METADATA,
-  RouteParamtypes,
-};
-export type { InstanceWrapper, ParamsFactory };
+export { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+export { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+export type { ParamsFactory } from '@nestjs/core/helpers/external-context-creator.js';
+export type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 
 /** The parts of Nest's `ApplicationConfig` read here. */
 interface GlobalEnhancers {

@@ -9,7 +9,7 @@ import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { McpArgs, McpExecutionContext, McpListSafe, McpResourceTemplate, McpStaticTokens, McpTool, RequireRoles } from 'nestjs-mcp-auth';
-import { ADAPTERS, connectClient, startFixture, type Fixture } from '../fixtures/app.fixture.js';
+import { ADAPTERS, connectClient, startFixture, type Fixture, type FixtureOptions } from '../fixtures/app.fixture.js';
 
 /**
  * Regressions of the request path: each test here failed before the decision site and the invocation plans were
@@ -116,32 +116,33 @@ async function unknownTool(promise: Promise<unknown>, name: string): Promise<voi
 const textOf = (result: unknown) => (result as { content: Array<{ text: string }> }).content[0].text;
 const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
 
+/** Boots one fixture per describe (static tokens, no anonymous callers) and connects clients that it closes after. */
+function withApp(options: () => Omit<FixtureOptions, 'mcp'>) {
+  let fixture: Fixture;
+  const clients: Client[] = [];
+  before(async () => {
+    fixture = await startFixture({
+      ...options(),
+      mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
+    });
+  });
+  after(async () => {
+    for (const client of clients) await client.close();
+    await fixture?.close();
+  });
+  return async (token: string) => {
+    const client = await connectClient(fixture.url, { authorization: `Bearer ${token}` });
+    clients.push(client);
+    return client;
+  };
+}
+
 for (const adapter of ADAPTERS) {
   describe(`pure-decision cache over ${adapter}`, () => {
-    let fixture: Fixture;
-    const clients: Client[] = [];
-    const connect = async (token: string) => {
-      const client = await connectClient(fixture.url, { authorization: `Bearer ${token}` });
-      clients.push(client);
-      return client;
-    };
-
     const errors: string[] = [];
     const logger: LoggerService = { log() {}, warn() {}, debug() {}, verbose() {}, error: (message: unknown) => void errors.push(String(message)) };
-
-    before(async () => {
-      // No guard of the app's anywhere: every decision here is pure and cached per caller.
-      fixture = await startFixture({
-        adapter,
-        logger,
-        components: [CacheTools, ShadowResources],
-        mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
-      });
-    });
-    after(async () => {
-      for (const client of clients) await client.close();
-      await fixture?.close();
-    });
+    // No guard of the app's anywhere: every decision here is pure and cached per caller.
+    const connect = withApp(() => ({ adapter, logger, components: [CacheTools, ShadowResources] }));
 
     it('a role holding a space or NUL never gets the cached decision of a principal holding the separate roles', async () => {
       const pair = await connect('tok-pair');
@@ -188,27 +189,12 @@ for (const adapter of ADAPTERS) {
   });
 
   describe(`guards on the request path over ${adapter}`, () => {
-    let fixture: Fixture;
-    const clients: Client[] = [];
-    const connect = async (token: string) => {
-      const client = await connectClient(fixture.url, { authorization: `Bearer ${token}` });
-      clients.push(client);
-      return client;
-    };
-
-    before(async () => {
-      fixture = await startFixture({
-        adapter,
-        components: [PathTools, HandlerProbeGuard, CountingGuard],
-        imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: 2, skipIf: (context) => context.getType<string>() !== 'mcp' }])],
-        providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
-        mcp: { allowAnonymous: false, resource: RESOURCE, authenticate: [McpStaticTokens({ tokens: TOKENS })] },
-      });
-    });
-    after(async () => {
-      for (const client of clients) await client.close();
-      await fixture?.close();
-    });
+    const connect = withApp(() => ({
+      adapter,
+      components: [PathTools, HandlerProbeGuard, CountingGuard],
+      imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: 2, skipIf: (context) => context.getType<string>() !== 'mcp' }])],
+      providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+    }));
 
     it('a stock ThrottlerGuard (APP_GUARD) never sees a list: listing spends no call budget, calls are keyed by the real method', async () => {
       const client = await connect('tok-admin');
