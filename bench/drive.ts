@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuSnapshot, cpuUsage, type CpuUsage } from './lib/cpu.js';
+import { watchRss, type MemoryUsage } from './lib/memory.js';
 
 /**
  * The load driver, run in its own process so it never shares an event loop with the server: argv[2] is a JSON
@@ -14,7 +15,7 @@ export interface DriveSpec {
   duration: number;
   /** Seconds of unmeasured load first (JIT, pools); 0 for none. */
   warmup: number;
-  /** The server's process id, for CPU accounting. */
+  /** The server's process id, for CPU and memory accounting. */
   serverPid?: number;
 }
 
@@ -29,6 +30,8 @@ export interface DriveResult {
   timeouts: number;
   /** CPU use during the measured run: server, driver, and everything else on the machine. */
   cpu: CpuUsage;
+  /** The server's peak RSS during the measured run. */
+  memory: MemoryUsage;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as DriveSpec;
@@ -43,7 +46,9 @@ const options = {
 
 if (spec.warmup > 0) await autocannon({ ...options, duration: spec.warmup });
 const before = cpuSnapshot(spec.serverPid);
+const rss = watchRss(spec.serverPid);
 const r = await autocannon({ ...options, duration: spec.duration });
+const memory = rss.stop();
 const cpu = cpuUsage(before, cpuSnapshot(spec.serverPid));
 const result: DriveResult = {
   rps: r.requests.average,
@@ -54,5 +59,6 @@ const result: DriveResult = {
   errors: r.errors,
   timeouts: r.timeouts,
   cpu,
+  memory,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -8,7 +8,18 @@ import type { DriveResult, DriveSpec } from './drive.js';
 import { runJson, startServer } from './lib/child.js';
 import { FOREIGN_CPU_WARNING } from './lib/cpu.js';
 import { PEERS, type Peer } from './lib/peers.js';
-import { bootSummary, formatPeers, formatRatios, ratios, summarize, type BootSummary, type PeerSummary } from './lib/report.js';
+import {
+  bootSummary,
+  formatMemory,
+  formatPeers,
+  formatRatios,
+  memoryRatios,
+  ratios,
+  rssTarget,
+  summarize,
+  type BootSummary,
+  type PeerSummary,
+} from './lib/report.js';
 import { CALL_EXPECTED_TEXT, CALL_REQUEST, LIST_REQUEST, TOOL_COUNT, AUTHZ_TOKEN } from './lib/work.js';
 
 /**
@@ -166,9 +177,11 @@ async function main(): Promise<void> {
       checks.set(peer.name, { bytes, verifiesToken });
       const failed = result.non2xx + result.errors + result.timeouts;
       const { serverCores, driverCores, foreignCores } = result.cpu;
+      const rss = result.memory.peakRssMiB;
       console.log(
         `  round ${round}  ${peer.name.padEnd(28)}${result.rps.toFixed(0).padStart(8)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms` +
           `  cpu server ${serverCores ?? '?'} driver ${driverCores} other ${foreignCores ?? '?'}` +
+          `  rss ${rss === undefined ? '?' : rss.toFixed(1)} MiB` +
           (failed ? `  (${failed} failed)` : '') +
           ((foreignCores ?? 0) > FOREIGN_CPU_WARNING ? '  <- other processes competed for the CPU' : ''),
       );
@@ -181,9 +194,15 @@ async function main(): Promise<void> {
   }));
   const boot = await bootstrap();
   const ratioList = ratios(summaries);
+  const memoryList = memoryRatios(summaries);
+  const memoryTarget = rssTarget(summaries);
 
   console.log(`\nMedians across ${config.rounds} round(s), disturbed rounds left out:\n${formatPeers(summaries)}`);
   console.log(`\nRatios (req/s):\n${formatRatios(ratioList, boot)}`);
+  if (memoryList.length || memoryTarget) {
+    const title = 'Memory (peak RSS during the measured load; ratio above 1: the numerator uses more)';
+    console.log(`\n${title}:\n${formatMemory(memoryList, memoryTarget)}`);
+  }
   const unverified = summaries.filter((s) => s.verifiesToken === false).map((s) => s.name);
   if (unverified.length) {
     console.log(
@@ -200,6 +219,8 @@ async function main(): Promise<void> {
     config,
     peers: summaries,
     ratios: ratioList,
+    memoryRatios: memoryList,
+    memoryTarget,
     bootstrap: boot,
   };
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

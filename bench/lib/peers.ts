@@ -67,3 +67,24 @@ export const RATIOS: ReadonlyArray<{ num: string; den: string; target?: number }
 
 /** Bootstrap: module (Express) with 1,000 tools minus with none, in ms. */
 export const BOOT_DELTA_TARGET_MS = 300;
+
+/**
+ * Memory ratios, numerator / denominator on peak RSS under load (lower is leaner; 1.1 = 10 % more memory). No
+ * targets: the absolute target below is what the project checks.
+ */
+export const MEMORY_RATIOS: ReadonlyArray<{ num: string; den: string }> = [
+  { num: 'module-express', den: 'nest-ceiling-express' },
+  { num: 'module-fastify', den: 'nest-ceiling-fastify' },
+  { num: 'module-express', den: 'sdk-stateless' },
+  { num: 'module-fastify', den: 'sdk-stateless' },
+  { num: 'module-cached-express', den: 'module-express' },
+  { num: 'module-cached-fastify', den: 'module-fastify' },
+  { num: 'nest-ceiling-express', den: 'floor' },
+  { num: 'module-list-express', den: 'nest-ceiling-list-express' },
+  { num: 'module-list-fastify', den: 'nest-ceiling-list-fastify' },
+  { num: 'module-list-authz-express', den: 'nest-ceiling-list-authz-express' },
+  { num: 'module-list-authz-fastify', den: 'nest-ceiling-list-authz-fastify' },
+];
+
+/** Peak RSS of the module on Express under call load (median across rounds), MiB; checked when measured. */
+export const RSS_TARGET = { peer: 'module-express', maxMiB: 152 } as const;
