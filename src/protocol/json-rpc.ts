@@ -1,7 +1,6 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcMessage } from './mcp-request-state.js';
 
-export const SUPPORTED_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS;
+export { SUPPORTED_VERSIONS } from './mcp-versions.js';
 
 type Message = Record<string, unknown>;
 

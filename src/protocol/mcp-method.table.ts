@@ -1,13 +1,9 @@
-import {
-  InitializeRequestSchema,
-  LATEST_PROTOCOL_VERSION,
-  SetLevelRequestSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-} from '@modelcontextprotocol/sdk/types.js';
 import type { McpRegistry } from '../discovery/mcp.registry.js';
 import type { McpContext } from '../execution/mcp-context.js';
-import type { McpDispatcher } from '../protocol/mcp.dispatcher.js';
-import { JsonRpcCode, McpProtocolError } from '../protocol/json-rpc.errors.js';
+import { MCP_LOG_LEVELS, type McpLogLevel } from '../execution/mcp-context.js';
+import { JsonRpcCode, McpProtocolError } from './json-rpc.errors.js';
+import type { McpDispatcher } from './mcp.dispatcher.js';
+import { LATEST_VERSION, SUPPORTED_VERSIONS } from './mcp-versions.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, type McpContextInternals } from './mcp-request-state.js';
 
@@ -27,15 +23,36 @@ function record(value: unknown): Params | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidParams();
   return value as Params;
 }
-/** Rarely called methods are held to the SDK's own request schema. */
-function parsed(schema: { safeParse(value: unknown): { success: boolean } }, method: string, params: Params): void {
-  if (!schema.safeParse({ method, params }).success) throw invalidParams();
+const isObject = (value: unknown): value is Params => typeof value === 'object' && value !== null && !Array.isArray(value);
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/**
+ * `initialize`: what the SDK's request schema requires of the fields this server reads or answers from — a string
+ * `protocolVersion`, a `capabilities` object, a `clientInfo` object with string `name` and `version` (and string
+ * `title`/`websiteUrl` when given), an object `_meta` when given. Members of `capabilities` and `clientInfo.icons`,
+ * which the server never reads, are not checked. Held to the SDK's schema by `test/unit/method-params.spec.ts`.
+ */
+export function initializeVersion(params: Params): string {
+  const { protocolVersion, capabilities, clientInfo, _meta } = params;
+  if (typeof protocolVersion !== 'string' || !isObject(capabilities) || !isObject(clientInfo)) throw invalidParams();
+  if (typeof clientInfo.name !== 'string' || typeof clientInfo.version !== 'string') throw invalidParams();
+  if (!optionalString(clientInfo.title) || !optionalString(clientInfo.websiteUrl)) throw invalidParams();
+  if (_meta !== undefined && !isObject(_meta)) throw invalidParams();
+  return protocolVersion;
+}
+
+/** `logging/setLevel`: one of the eight syslog levels. */
+export function logLevel(params: Params): McpLogLevel {
+  const level = params.level;
+  if (typeof level !== 'string' || !(MCP_LOG_LEVELS as readonly string[]).includes(level)) throw invalidParams();
+  if (params._meta !== undefined && !isObject(params._meta)) throw invalidParams();
+  return level as McpLogLevel;
 }
 
 /**
  * The one JSON-RPC method table, for Streamable HTTP and stdio alike: built once at bootstrap from what the registry
- * holds (a family without components is "Method not found", as its capability is not advertised). The SDK is used for
- * its protocol constants and request schemas, never as a per-request server.
+ * holds (a family without components is "Method not found", as its capability is not advertised). Params are checked
+ * by hand, as the SDK's schemas would check them: the HTTP path never loads the SDK.
  */
 export function createMethodTable(registry: McpRegistry, dispatcher: McpDispatcher, options: McpResolvedOptions): ReadonlyMap<string, McpMethod> {
   const { tools, resources, resourceTemplates, prompts } = registry;
@@ -48,10 +65,9 @@ export function createMethodTable(registry: McpRegistry, dispatcher: McpDispatch
   };
   const serverInfo = { name: options.name, version: options.version, ...(options.title && { title: options.title }) };
   methods.set('initialize', (params) => {
-    parsed(InitializeRequestSchema, 'initialize', params);
-    const requested = params.protocolVersion as string;
+    const requested = initializeVersion(params);
     return {
-      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION,
+      protocolVersion: SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION,
       capabilities,
       serverInfo,
       ...(options.instructions && { instructions: options.instructions }),
@@ -59,9 +75,9 @@ export function createMethodTable(registry: McpRegistry, dispatcher: McpDispatch
   });
   methods.set('ping', () => ({}));
   methods.set('logging/setLevel', (params, context) => {
-    parsed(SetLevelRequestSchema, 'logging/setLevel', params);
+    const level = logLevel(params);
     const session = (context as unknown as McpContextInternals)[MCP_REQUEST_STATE].session;
-    if (session) session.logLevel = params.level as typeof session.logLevel;
+    if (session) session.logLevel = level;
     return {};
   });
   if (tools.size) {

@@ -1,5 +1,4 @@
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { isNotification, isRequest } from './json-rpc.js';
@@ -22,6 +21,8 @@ export async function connectStdio(
   state: McpRequestState,
   streams: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<McpStdioConnection> {
+  // Loaded here, not at import: an HTTP-only app never loads the SDK (its schema module alone is ~17 MiB of RSS).
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
   const inflight = new Map<string | number, McpDispatch>();
   const send = (message: JsonRpcMessage) => void transport.send(message as JSONRPCMessage).catch((error: unknown) => errors.mask(error, 'stdio write'));
