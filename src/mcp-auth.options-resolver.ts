@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import type { ValidatorOptions } from 'class-validator';
 import { McpMessages } from './mcp-auth.messages.js';
 import { MCP_DEFAULTS, type McpAuthModuleOptions, type McpHttpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
 

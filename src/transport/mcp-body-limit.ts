@@ -8,7 +8,6 @@ import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { jsonRpcError } from '../protocol/json-rpc.js';
 import { BODY_READ_LIMIT, isJsonContentType, jsonText, readLimited } from './body-reader.js';
 
-type Handler = (...args: unknown[]) => unknown;
 type Middleware = (req: IncomingMessage & Record<PropertyKey, unknown>, res: ServerResponse, next: () => void) => void;
 
 interface AdapterLike {
