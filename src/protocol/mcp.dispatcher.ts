@@ -41,6 +41,7 @@ const stateOf = (context: McpContext): McpRequestState => internals(context)[MCP
 export class McpDispatcher {
   /** Serialized list results of callers whose lists depend only on what `decisionKey` encodes. */
   private readonly lists = new McpCallerCache<Family, Json>();
+  private readonly pureFamilies = new Map<Family, boolean>();
 
   constructor(
     private readonly registry: McpRegistry,
@@ -183,7 +184,7 @@ export class McpDispatcher {
     const caller = this.caller(context);
     const components = this.registry[family];
     const cacheable = caller.visibility === DEFAULT_VISIBILITY || (caller.visibility as McpSessionVisibility).isDefault;
-    const shared = cacheable && [...components.values()].every((c) => this.access.isPure(c));
+    const shared = cacheable && this.allPure(family);
     const key = shared ? decisionKey(caller.principal) : '';
     const cached = shared ? this.lists.get(key, family) : undefined;
     if (cached) return cached;
@@ -195,6 +196,16 @@ export class McpDispatcher {
     // Cached lists are also serialized once: a repeated list costs no JSON.stringify.
     if (shared) this.lists.set(key, family, withRawResult(result));
     return result;
+  }
+
+  /** Whether every component of a family is pure: the registry is fixed after bootstrap, so this is asked once. */
+  private allPure(family: Family): boolean {
+    let pure = this.pureFamilies.get(family);
+    if (pure === undefined) {
+      pure = [...this.registry[family].values()].every((c) => this.access.isPure(c));
+      this.pureFamilies.set(family, pure);
+    }
+    return pure;
   }
 
   private async visibleNames(context: McpContext): Promise<Record<Family, Set<string>>> {
