@@ -77,6 +77,9 @@ export const McpMessages = {
   parseError: () => 'Parse error: the body is not valid JSON',
   invalidRequest: () => 'Invalid Request: the body is not a JSON-RPC 2.0 message or batch',
   methodNotAllowed: () => 'Method not allowed in stateless mode',
+  methodNotAllowedModern: () => 'Method not allowed: this endpoint speaks MCP 2026-07-28, which takes POST only',
+  batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
+  responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',
   streamAlreadyOpen: () => 'Conflict: this session already has an open event stream',
   stdioRequiresContext: () =>
     'runMcpStdio: pass the application context created with NestFactory.createApplicationContext(AppModule) where AppModule imports McpAuthModule.',

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { McpMessages } from './mcp-auth.messages.js';
-import { MCP_DEFAULTS, type McpAuthModuleOptions, type McpHttpOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+import { MCP_DEFAULTS, type McpAuthModuleOptions, type McpHttpOptions, type McpProtocolOptions, type McpResolvedOptions } from './mcp-auth.options.js';
 
 /** Checks the user's options and fills in defaults. Throws at startup with a message that says what to change. */
 export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOptions {
@@ -18,6 +18,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     throw new Error(McpMessages.optionInvalid('validation', 'class-validator ValidatorOptions', options.validation));
   }
   const http = options.http === false ? false : resolveHttp(options.http ?? {});
+  const protocol = resolveProtocol(options.protocol ?? {});
   const authenticate = options.authenticate ?? [];
   if (!Array.isArray(authenticate)) throw new Error(McpMessages.optionInvalid('authenticate', 'an array of authenticators', authenticate));
   authenticate.forEach((spec, index) => {
@@ -66,6 +67,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     title: options.title,
     instructions: options.instructions,
     http,
+    protocol,
     maskErrorDetails: options.maskErrorDetails ?? MCP_DEFAULTS.maskErrorDetails,
     validation: { ...MCP_DEFAULTS.validation, ...options.validation },
     resource,
@@ -124,6 +126,17 @@ function scopeList(value: unknown, path: string): string[] {
     throw new Error(McpMessages.optionInvalid(path, 'an array of scope tokens (RFC 6749 §3.3)', value));
   }
   return [...value];
+}
+
+function resolveProtocol(protocol: McpProtocolOptions): Required<McpProtocolOptions> {
+  if (typeof protocol !== 'object' || protocol === null) throw new Error(McpMessages.optionInvalid('protocol', 'an object', protocol));
+  const eras = protocol.eras ?? MCP_DEFAULTS.eras;
+  if (eras !== 'dual' && eras !== 'modern' && eras !== 'legacy') {
+    throw new Error(McpMessages.optionInvalid('protocol.eras', '"dual", "modern" or "legacy"', eras));
+  }
+  const listTtlMs = protocol.listTtlMs ?? MCP_DEFAULTS.listTtlMs;
+  if (!Number.isSafeInteger(listTtlMs) || listTtlMs < 0) throw new Error(McpMessages.optionInvalid('protocol.listTtlMs', 'an integer of at least 0', listTtlMs));
+  return { eras, listTtlMs };
 }
 
 function resolveHttp(http: McpHttpOptions): Required<McpHttpOptions> {

@@ -4,6 +4,7 @@ import type { McpPrincipalInit } from './authentication/mcp-principal.js';
 import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js';
 import type { McpAuthorizationCheck } from './authorization/mcp-authorization-check.js';
 import type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
+import type { McpProtocolEras } from './protocol/mcp-versions.js';
 
 /** How the Streamable HTTP endpoint behaves. */
 export interface McpHttpOptions {
@@ -44,6 +45,18 @@ export interface McpHttpOptions {
   keepAliveMs?: number;
 }
 
+/** Which MCP protocol revisions the server speaks, and the caching hints of 2026-07-28 results. */
+export interface McpProtocolOptions {
+  /**
+   * `dual` (default): 2026-07-28 clients (per-request `_meta`, `server/discover`) and 2025 ones (`initialize`,
+   * sessions) on the same endpoint, each request classified by its body. `modern`: 2026-07-28 only (a 2025 request is
+   * answered with -32022 naming the supported versions). `legacy`: the 2025 revisions only.
+   */
+  eras?: McpProtocolEras;
+  /** `ttlMs` of 2026-07-28 list and `server/discover` results: how long a client may treat them as fresh. Default 60 s. */
+  listTtlMs?: number;
+}
+
 /** Options of `McpAuthModule.forRoot()` / `forRootAsync()`. */
 export interface McpAuthModuleOptions {
   /** Server name sent to clients in `initialize`. */
@@ -56,6 +69,8 @@ export interface McpAuthModuleOptions {
   instructions?: string;
   /** The Streamable HTTP endpoint; `false` serves no HTTP route (stdio only). */
   http?: McpHttpOptions | false;
+  /** Protocol eras served (2026-07-28 and 2025 by default) and caching hints. */
+  protocol?: McpProtocolOptions;
   /**
    * Unexpected errors reach clients as "Internal error (reference: <id>)" and the server log holds the detail
    * under the same id. Set `false` in development to send the error's own message. Default `true`.
@@ -125,6 +140,7 @@ export interface McpResolvedOptions {
   readonly title?: string;
   readonly instructions?: string;
   readonly http: Readonly<Required<McpHttpOptions>> | false;
+  readonly protocol: Readonly<Required<McpProtocolOptions>>;
   readonly maskErrorDetails: boolean;
   readonly validation: Readonly<ValidatorOptions>;
   readonly resource?: string;
@@ -156,6 +172,8 @@ export const MCP_DEFAULTS = {
   maxSessions: 10_000,
   maxSessionsPerPrincipal: 16,
   keepAliveMs: 25_000,
+  eras: 'dual',
+  listTtlMs: 60_000,
   maskErrorDetails: true,
   validation: { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } satisfies ValidatorOptions,
   maxTokenLength: 8192,

@@ -72,6 +72,11 @@ export class McpAccess {
     return component.authorization.pure && !component.listGuards;
   }
 
+  /** Shown to every caller alike: no check, no list-safe guard, enabled by default (its lists may be shared). */
+  isUnconditional(component: McpAccessTarget): boolean {
+    return component.enabled && !component.listGuards && component.authorization.checks.length === 0;
+  }
+
   /** Whether the component appears in the caller's lists. */
   listed(component: McpAccessTarget, caller: McpCaller): boolean | Promise<boolean> {
     const outcome = this.predicate(component, caller);

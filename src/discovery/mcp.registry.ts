@@ -4,6 +4,9 @@ import { compareSpecificity, type UriVariables } from '../discovery/uri-template
 import type { McpComponent } from './mcp-component.js';
 
 /** A component that can serve a resource URI: a resource, or a template with the URI's variables. */
+/** The four kinds of component, named as the registry holds them. */
+export type McpFamily = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+
 export interface McpResourceMatch {
   readonly component: McpComponent;
   /** Set for templates only. */

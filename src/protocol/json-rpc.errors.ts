@@ -3,6 +3,7 @@ export class McpProtocolError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'McpProtocolError';
@@ -35,4 +36,10 @@ export const JsonRpcCode = {
   Forbidden: -32003,
   /** Transport-level refusals (origin, session) that carry no JSON-RPC id. */
   ServerError: -32000,
+  /** 2026-07-28: the HTTP headers disagree with the body, or a required header is missing or malformed. */
+  HeaderMismatch: -32020,
+  /** 2026-07-28: the request needs a client capability its envelope does not declare. */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28: a protocol version this server does not speak (`data.supported` names those it does). */
+  UnsupportedProtocolVersion: -32022,
 } as const;

@@ -32,8 +32,8 @@ export function parseJsonRpcBody(body: unknown): JsonRpcMessage[] | undefined {
 }
 
 /** A JSON-RPC error response (`id: null` when the request could not be identified). */
-export function jsonRpcError(code: number, message: string, id: string | number | null = null): JsonRpcMessage {
-  return { jsonrpc: '2.0', id, error: { code, message } };
+export function jsonRpcError(code: number, message: string, id: string | number | null = null, data?: Record<string, unknown>): JsonRpcMessage {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
 }
 
 /** A message that carries its own serialization (a cached list): written as is, never stringified again. */
@@ -68,8 +68,8 @@ export function jsonRpcResult(id: string | number, result: unknown): JsonRpcMess
 const STEP_UP = Symbol('McpStepUp');
 
 /** A JSON-RPC error reply; a step-up denial also carries its scopes for the HTTP layer's 403 challenge. */
-export function jsonRpcErrorReply(id: string | number, code: number, message: string, stepUp?: readonly string[]): JsonRpcMessage {
-  const reply = jsonRpcError(code, message, id);
+export function jsonRpcErrorReply(id: string | number, code: number, message: string, stepUp?: readonly string[], data?: Record<string, unknown>): JsonRpcMessage {
+  const reply = jsonRpcError(code, message, id, data);
   if (stepUp?.length) Object.defineProperty(reply, STEP_UP, { value: stepUp, enumerable: false });
   return reply;
 }
@@ -77,4 +77,33 @@ export function jsonRpcErrorReply(id: string | number, code: number, message: st
 /** The scopes of a step-up denial carried by a reply, if it is one. */
 export function stepUpOf(reply: JsonRpcMessage | undefined): readonly string[] | undefined {
   return (reply as { [STEP_UP]?: readonly string[] } | undefined)?.[STEP_UP];
+}
+
+/** Fields added to every result of a method, serialized once. */
+export interface McpResultFields {
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** `JSON.stringify(fields)` without its closing brace, to splice before a serialized result's members. */
+  readonly head: string;
+}
+
+export function resultFields(fields: Record<string, unknown>): McpResultFields {
+  const json = JSON.stringify(fields);
+  return { fields, head: json.slice(0, -1) };
+}
+
+/**
+ * The result with `extra` fields added (a result's own `_meta` keeps its keys beside the extra ones). A result that
+ * carries its serialization gets one spliced from both, so a cached list is still never stringified again.
+ */
+export function withResultFields(result: unknown, extra: McpResultFields): Record<string, unknown> {
+  const value = (result ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...extra.fields, ...value };
+  const meta = extra.fields._meta as Record<string, unknown> | undefined;
+  if (meta && value._meta !== undefined) out._meta = { ...meta, ...(value._meta as Record<string, unknown>) };
+  const raw = (value as { [RAW_RESULT]?: string })[RAW_RESULT];
+  if (raw !== undefined && value._meta === undefined) {
+    const spliced = extra.head === '{' ? raw : raw === '{}' ? `${extra.head}}` : `${extra.head},${raw.slice(1)}`;
+    Object.defineProperty(out, RAW_RESULT, { value: spliced, enumerable: false });
+  }
+  return out;
 }

@@ -3,7 +3,10 @@ import type { McpContext } from '../execution/mcp-context.js';
 import { MCP_LOG_LEVELS, type McpLogLevel } from '../execution/mcp-context.js';
 import { JsonRpcCode, McpProtocolError } from './json-rpc.errors.js';
 import type { McpDispatcher } from './mcp.dispatcher.js';
-import { LATEST_VERSION, SUPPORTED_VERSIONS } from './mcp-versions.js';
+import { LATEST_VERSION, SUPPORTED_VERSIONS, type McpProtocolEras } from './mcp-versions.js';
+import { META, supportedVersions } from './mcp-envelope.js';
+import { resultFields, withResultFields, type McpResultFields } from './json-rpc.js';
+import type { McpFamily } from '../discovery/mcp.registry.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, type McpContextInternals } from './mcp-request-state.js';
 
@@ -49,49 +52,104 @@ export function logLevel(params: Params): McpLogLevel {
   return level as McpLogLevel;
 }
 
+/** The per-era options the method tables read. */
+export interface McpMethodTableOptions {
+  readonly eras: McpProtocolEras;
+  /** `ttlMs` of 2026-07-28 list and discovery results. */
+  readonly listTtlMs: number;
+}
+
 /**
- * The one JSON-RPC method table, for Streamable HTTP and stdio alike: built once at bootstrap from what the registry
- * holds (a family without components is "Method not found", as its capability is not advertised). Params are checked
- * by hand, as the SDK's schemas would check them: the HTTP path never loads the SDK.
+ * The JSON-RPC method tables, for Streamable HTTP and stdio alike: one per protocol era, built once at bootstrap from
+ * what the registry holds (a family without components is "Method not found", as its capability is not advertised).
+ * Both eras call the same dispatcher: the 2025 table adds the handshake methods (`initialize`, `ping`,
+ * `logging/setLevel`); the 2026-07-28 one adds `server/discover` and dresses every result with `resultType`, the
+ * server's identity and, on cacheable results, `ttlMs` and `cacheScope`. Params are checked by hand, as the SDK's
+ * schemas would check them: the HTTP path never loads the SDK.
  */
-export function createMethodTable(registry: McpRegistry, dispatcher: McpDispatcher, options: McpResolvedOptions): ReadonlyMap<string, McpMethod> {
+export function createMethodTables(
+  registry: McpRegistry,
+  dispatcher: McpDispatcher,
+  options: McpResolvedOptions,
+  table: McpMethodTableOptions,
+): { readonly legacy: ReadonlyMap<string, McpMethod>; readonly modern: ReadonlyMap<string, McpMethod> } {
   const { tools, resources, resourceTemplates, prompts } = registry;
-  const methods = new Map<string, McpMethod>();
+  const hasResources = resources.size > 0 || resourceTemplates.size > 0;
   const capabilities = {
     logging: {},
     ...(tools.size && { tools: { listChanged: true } }),
-    ...((resources.size || resourceTemplates.size) && { resources: { listChanged: true } }),
+    ...(hasResources && { resources: { listChanged: true } }),
     ...(prompts.size && { prompts: { listChanged: true } }),
   };
   const serverInfo = { name: options.name, version: options.version, ...(options.title && { title: options.title }) };
-  methods.set('initialize', (params) => {
-    const requested = initializeVersion(params);
-    return {
-      protocolVersion: SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION,
-      capabilities,
-      serverInfo,
-      ...(options.instructions && { instructions: options.instructions }),
-    };
-  });
-  methods.set('ping', () => ({}));
-  methods.set('logging/setLevel', (params, context) => {
-    const level = logLevel(params);
-    const session = (context as unknown as McpContextInternals)[MCP_REQUEST_STATE].session;
-    if (session) session.logLevel = level;
-    return {};
-  });
+
+  const shared = new Map<string, McpMethod>();
   if (tools.size) {
-    methods.set('tools/list', (_p, c) => dispatcher.listTools(c));
-    methods.set('tools/call', (p, c) => dispatcher.callTool(str(p.name), record(p.arguments), c));
+    shared.set('tools/list', (_p, c) => dispatcher.listTools(c));
+    shared.set('tools/call', (p, c) => dispatcher.callTool(str(p.name), record(p.arguments), c));
   }
-  if (resources.size || resourceTemplates.size) {
-    methods.set('resources/list', (_p, c) => dispatcher.listResources(c));
-    methods.set('resources/templates/list', (_p, c) => dispatcher.listResourceTemplates(c));
-    methods.set('resources/read', (p, c) => dispatcher.readResource(str(p.uri), c));
+  if (hasResources) {
+    shared.set('resources/list', (_p, c) => dispatcher.listResources(c));
+    shared.set('resources/templates/list', (_p, c) => dispatcher.listResourceTemplates(c));
+    shared.set('resources/read', (p, c) => dispatcher.readResource(str(p.uri), c));
   }
   if (prompts.size) {
-    methods.set('prompts/list', (_p, c) => dispatcher.listPrompts(c));
-    methods.set('prompts/get', (p, c) => dispatcher.getPrompt(str(p.name), record(p.arguments), c));
+    shared.set('prompts/list', (_p, c) => dispatcher.listPrompts(c));
+    shared.set('prompts/get', (p, c) => dispatcher.getPrompt(str(p.name), record(p.arguments), c));
   }
-  return methods;
+
+  const legacy = new Map<string, McpMethod>();
+  if (table.eras !== 'modern') {
+    legacy.set('initialize', (params) => {
+      const requested = initializeVersion(params);
+      return {
+        protocolVersion: SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION,
+        capabilities,
+        serverInfo,
+        ...(options.instructions && { instructions: options.instructions }),
+      };
+    });
+    legacy.set('ping', () => ({}));
+    legacy.set('logging/setLevel', (params, context) => {
+      const level = logLevel(params);
+      const session = (context as unknown as McpContextInternals)[MCP_REQUEST_STATE].session;
+      if (session) session.logLevel = level;
+      return {};
+    });
+    for (const [name, method] of shared) legacy.set(name, method);
+  }
+
+  const modern = new Map<string, McpMethod>();
+  if (table.eras !== 'legacy') {
+    const meta = { [META.serverInfo]: serverInfo };
+    const complete = resultFields({ resultType: 'complete', _meta: meta });
+    const cacheable = (scope: 'public' | 'private', ttlMs: number) => resultFields({ resultType: 'complete', ttlMs, cacheScope: scope, _meta: meta });
+    const listFields = (family: McpFamily) => cacheable(dispatcher.isPublic(family) ? 'public' : 'private', table.listTtlMs);
+    // A read depends on the caller and on data the module does not know: fresh for no time, never shared.
+    const readFields = cacheable('private', 0);
+    const fieldsOf: Record<string, McpResultFields> = {
+      'tools/list': listFields('tools'),
+      'resources/list': listFields('resources'),
+      'resources/templates/list': listFields('resourceTemplates'),
+      'prompts/list': listFields('prompts'),
+      'resources/read': readFields,
+    };
+    const discover = withResultFields(
+      {
+        supportedVersions: [...supportedVersions(table.eras)],
+        capabilities,
+        ...(options.instructions && { instructions: options.instructions }),
+      },
+      cacheable('public', table.listTtlMs),
+    );
+    modern.set('server/discover', () => discover);
+    for (const [name, method] of shared) {
+      const fields = fieldsOf[name] ?? complete;
+      modern.set(name, (params, context) => {
+        const value = method(params, context);
+        return value instanceof Promise ? value.then((v) => withResultFields(v, fields)) : withResultFields(value, fields);
+      });
+    }
+  }
+  return { legacy, modern };
 }

@@ -6,9 +6,10 @@ import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from '../protocol/js
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { jsonRpcErrorReply, jsonRpcResult } from './json-rpc.js';
-import { createMethodTable, type McpMethod } from './mcp-method.table.js';
+import { createMethodTables, type McpMethod } from './mcp-method.table.js';
 import { McpRequestContext, McpRequestHandle } from './mcp-request.context.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
+import type { McpProtocolEras } from './mcp-versions.js';
 
 const SHUTDOWN_GRACE_MS = 2_000;
 
@@ -29,7 +30,7 @@ export interface McpDispatch {
  */
 @Injectable()
 export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private methods: ReadonlyMap<string, McpMethod> = new Map();
+  private tables: { readonly legacy: ReadonlyMap<string, McpMethod>; readonly modern: ReadonlyMap<string, McpMethod> } = { legacy: new Map(), modern: new Map() };
   private readonly inflight = new Set<McpRequestHandle>();
 
   constructor(
@@ -40,7 +41,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.methods = createMethodTable(this.registry, this.dispatcher, this.options);
+    this.tables = createMethodTables(this.registry, this.dispatcher, this.options, this.options.protocol);
   }
 
   /** Answers one request (a message with a method and an id). `notify` carries the request's own notifications. */
@@ -66,6 +67,11 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     };
   }
 
+  /** The protocol eras this server speaks. */
+  get eras(): McpProtocolEras {
+    return this.options.protocol.eras;
+  }
+
   /** Requests in flight (stdio and HTTP). */
   get pending(): number {
     return this.inflight.size;
@@ -89,13 +95,16 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     notify: ((message: JsonRpcMessage) => void) | undefined,
     handle: McpRequestHandle,
   ): Promise<JsonRpcMessage> {
-    const method = this.methods.get(message.method as string);
+    const modern = state.modern !== undefined;
+    const method = (modern ? this.tables.modern : this.tables.legacy).get(message.method as string);
     if (!method) return Promise.resolve(jsonRpcErrorReply(id, JsonRpcCode.MethodNotFound, 'Method not found'));
     const params = (message.params ?? {}) as Record<string, unknown>;
     const meta = params._meta as Record<string, unknown> | undefined;
     const fail = (error: unknown): JsonRpcMessage => {
       const known = error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, String(message.method)));
-      return jsonRpcErrorReply(id, known.code, known.message, known instanceof McpStepUpRequired ? known.scopes : undefined);
+      // 2026-07-28 answers an unknown resource with -32602, as JSON-RPC's invalid params.
+      const code = modern && known.code === JsonRpcCode.ResourceNotFound ? JsonRpcCode.InvalidParams : known.code;
+      return jsonRpcErrorReply(id, code, known.message, known instanceof McpStepUpRequired ? known.scopes : undefined, known.data);
     };
     let result: unknown;
     try {

@@ -1,6 +1,7 @@
 import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpLogLevel } from '../execution/mcp-context.js';
 import type { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
+import type { McpModernEnvelope } from './mcp-envelope.js';
 
 /** A session's mutable protocol state (stateful HTTP, or the single stdio connection). */
 export interface McpSessionState {
@@ -20,6 +21,8 @@ export interface McpRequestState {
   readonly request?: unknown;
   readonly response?: unknown;
   readonly session?: McpSessionState;
+  /** A 2026-07-28 request: what its envelope says. Absent for the 2025 era (its session holds that state). */
+  readonly modern?: McpModernEnvelope;
 }
 
 /** A JSON-RPC message as the transport passes it along (validated by `parseJsonRpcBody`). */

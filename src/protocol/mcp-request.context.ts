@@ -84,7 +84,10 @@ export class McpRequestContext implements McpContext {
     });
   }
   async log(level: McpLogLevel, data: unknown, logger?: string): Promise<void> {
-    const minimum = this.state.session?.logLevel;
+    // 2026-07-28: log messages only for a request that names a level in its `_meta`.
+    const modern = this.state.modern;
+    if (modern && !modern.logLevel) return;
+    const minimum = modern ? modern.logLevel : this.state.session?.logLevel;
     if (minimum && rank(level) < rank(minimum)) return;
     this.notify?.({ jsonrpc: '2.0', method: 'notifications/message', params: { level, data, ...(logger && { logger }) } });
   }

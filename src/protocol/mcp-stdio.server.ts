@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpErrorMapper } from '../execution/mcp-error.mapper.js';
-import { isNotification, isRequest } from './json-rpc.js';
+import { isNotification, isRequest, jsonRpcError } from './json-rpc.js';
+import { classifyMessage } from './mcp-envelope.js';
 import type { McpDispatch, McpProtocol } from './mcp-protocol.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
@@ -37,7 +38,11 @@ export async function connectStdio(
     const message = raw as unknown as JsonRpcMessage;
     if (isRequest(message)) {
       const id = message.id as string | number;
-      const dispatch = protocol.dispatch(message, state, send);
+      // Each line is classified on its own: a 2026-07-28 request (its `_meta` envelope) is served statelessly beside
+      // a 2025 connection's requests.
+      const era = classifyMessage(message, undefined, protocol.eras);
+      if (era.era === 'rejected') return send(jsonRpcError(era.code, era.message, id, era.data));
+      const dispatch = protocol.dispatch(message, era.era === 'modern' ? { ...state, session: undefined, modern: era.envelope } : state, send);
       inflight.set(id, dispatch);
       void dispatch.response.then((reply) => {
         if (inflight.get(id) === dispatch) inflight.delete(id);

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { McpAccess, type McpAccessDecision, type McpCaller, type McpDenial } from '../authorization/mcp-access.js';
 import { decisionKey, McpCallerCache } from '../authorization/mcp-decision.cache.js';
 import type { McpComponent } from '../discovery/mcp-component.js';
-import { McpRegistry } from '../discovery/mcp.registry.js';
+import { McpRegistry, type McpFamily } from '../discovery/mcp.registry.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { withRawResult } from './json-rpc.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type McpContextInternals, type McpRequestState } from './mcp-request-state.js';
@@ -14,7 +14,7 @@ import { DEFAULT_VISIBILITY, type McpSessionVisibility } from '../execution/mcp-
 import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from './json-rpc.errors.js';
 
 type Json = Record<string, unknown>;
-type Family = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
+type Family = McpFamily;
 const FAMILIES: readonly Family[] = ['tools', 'resources', 'resourceTemplates', 'prompts'];
 const LIST_CHANGED: Record<Family, string> = {
   tools: 'notifications/tools/list_changed',
@@ -196,6 +196,15 @@ export class McpDispatcher {
     // Cached lists are also serialized once: a repeated list costs no JSON.stringify.
     if (shared) this.lists.set(key, family, withRawResult(result));
     return result;
+  }
+
+  /**
+   * Whether a family's list is the same for every caller (no component has a check or a list-safe guard, none is
+   * disabled by default): such a list may be cached by shared intermediaries (2026-07-28 `cacheScope: "public"`).
+   */
+  isPublic(family: McpFamily): boolean {
+    for (const component of this.registry[family].values()) if (!this.access.isUnconditional(component)) return false;
+    return true;
   }
 
   /** Whether every component of a family is pure: the registry is fixed after bootstrap, so this is asked once. */

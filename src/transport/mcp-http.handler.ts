@@ -14,19 +14,24 @@ import { isJsonContentType } from './body-reader.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
 import { exceedsDepth } from './json-depth.js';
+import { classifyMessage, META, type McpEraRejection, type McpModernEnvelope } from '../protocol/mcp-envelope.js';
+import type { McpProtocolEras } from '../protocol/mcp-versions.js';
+import { checkStandardHeaders } from './mcp-standard-headers.js';
 import { writeEvent } from './sse.js';
 
 const SESSION_HEADER = 'mcp-session-id';
 
 /**
- * Streamable HTTP (MCP 2025-11-25): POST carries JSON-RPC messages; in stateful mode `initialize` opens a
- * session bound to its principal, GET opens the session's event stream and DELETE ends it.
+ * Streamable HTTP, both eras on one endpoint. 2026-07-28: every POST is one self-describing request (its `_meta`
+ * envelope and standard headers), answered statelessly. 2025: POST carries JSON-RPC messages; in stateful mode
+ * `initialize` opens a session bound to its principal, GET opens the session's event stream and DELETE ends it.
  */
 @Injectable()
 export class McpHttpHandler {
   /** Undefined when `http: false` came from async options after the route was declared: the route answers 404. */
   private readonly http?: Readonly<Required<McpHttpOptions>>;
   private readonly resourceMetadataUrl?: string;
+  private readonly eras: McpProtocolEras;
 
   constructor(
     private readonly protocol: McpProtocol,
@@ -35,10 +40,11 @@ export class McpHttpHandler {
   ) {
     this.http = options.http || undefined;
     this.resourceMetadataUrl = options.resourceMetadataUrl;
+    this.eras = options.protocol.eras;
   }
 
   private get stateful(): boolean {
-    return this.http?.mode === 'stateful';
+    return this.http?.mode === 'stateful' && this.eras !== 'modern';
   }
 
   async post(request: unknown, response: unknown): Promise<void> {
@@ -81,7 +87,23 @@ export class McpHttpHandler {
     }
     const messages = parseJsonRpcBody(body);
     if (!messages) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.invalidRequest());
-    const version = ex.header('mcp-protocol-version');
+    const version = ex.header('mcp-protocol-version')?.trim();
+    if (this.eras !== 'legacy') {
+      if (Array.isArray(body)) {
+        // 2026-07-28 requests stand alone: a batch is 2025 traffic.
+        if (this.eras === 'modern' || messages.some(hasEnvelopeClaim)) return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.batchNotModern());
+      } else if ('method' in messages[0]) {
+        const era = classifyMessage(messages[0], version, this.eras);
+        if (era.era === 'modern') return this.postModern(ex, messages[0], era.envelope, accept);
+        if (era.era === 'rejected') {
+          // A modern-only server drops a 2025 notification (`notifications/initialized`) rather than refuse it.
+          if (this.eras === 'modern' && isNotification(messages[0]) && era.code === JsonRpcCode.UnsupportedProtocolVersion) return ex.sendEmpty(202);
+          return reject(ex, era, messages[0]);
+        }
+      } else if (this.eras === 'modern') {
+        return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.responseNotModern());
+      }
+    }
     if (version !== undefined && !SUPPORTED_VERSIONS.includes(version)) {
       return fail(ex, 400, JsonRpcCode.InvalidRequest, McpMessages.unsupportedProtocolVersion(version, SUPPORTED_VERSIONS));
     }
@@ -168,6 +190,31 @@ export class McpHttpHandler {
   }
 
   /**
+   * A 2026-07-28 request: stateless (a `Mcp-Session-Id` is ignored), its standard headers checked against the body,
+   * answered with JSON or, when the handler sends progress or log notifications, with an SSE stream of its own that
+   * opens at the first one. Closing that stream cancels the request. An unknown method is HTTP 404.
+   */
+  private async postModern(ex: HttpExchange, message: JsonRpcMessage, envelope: McpModernEnvelope, accept: string | undefined): Promise<void> {
+    const mismatch = checkStandardHeaders((name) => ex.header(name), message);
+    if (mismatch) return reject(ex, mismatch, message);
+    if (!isRequest(message)) return ex.sendEmpty(202);
+    const principal = principalOf(ex.request);
+    const state: McpRequestState = { transport: 'http', principal, request: ex.request, response: ex.response, modern: envelope };
+    let stream: ServerResponse | undefined;
+    const notify = accept !== undefined && acceptsAny(accept, ['text/event-stream']) ? (note: JsonRpcMessage) => writeEvent((stream ??= ex.openStream({})), note) : undefined;
+    const reply = await this.dispatchOne(ex, message, state, undefined, notify);
+    if (stream) {
+      if (reply) writeEvent(stream, reply);
+      return void stream.end();
+    }
+    const stepUp = stepUpOf(reply);
+    if (stepUp && !ex.finished) return this.stepUp(ex, stepUp, principal, reply, message, {});
+    if (ex.finished || !reply) return;
+    const error = reply.error as { code?: number } | undefined;
+    ex.sendJson(error?.code === JsonRpcCode.MethodNotFound ? 404 : 200, reply);
+  }
+
+  /**
    * Dispatches one request; a client that goes away cancels it (its handler sees the abort signal). Requests the
    * module answers itself watch the connection only once their handler asks for the signal (most never do).
    */
@@ -176,8 +223,9 @@ export class McpHttpHandler {
     message: JsonRpcMessage,
     state: McpRequestState,
     session: McpHttpSession | undefined,
+    notify?: (message: JsonRpcMessage) => void,
   ): Promise<JsonRpcMessage | undefined> {
-    const d = this.protocol.dispatch(message, state);
+    const d = this.protocol.dispatch(message, state, notify);
     d.onSignal(() =>
       ex.onClose(() => {
         if (!ex.finished) d.cancel('client disconnected');
@@ -210,7 +258,7 @@ export class McpHttpHandler {
   async get(request: unknown, response: unknown): Promise<void> {
     const ex = createHttpExchange(request, response);
     if (!this.http) return ex.sendEmpty(404);
-    if (!this.stateful) return this.methodNotAllowed(ex);
+    if (!this.stateful || this.eras === 'modern') return this.methodNotAllowed(ex);
     const accept = ex.header('accept');
     if (!accept || !acceptsAny(accept, ['text/event-stream'])) {
       return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.notAcceptable('text/event-stream'));
@@ -226,7 +274,7 @@ export class McpHttpHandler {
   async delete(request: unknown, response: unknown): Promise<void> {
     const ex = createHttpExchange(request, response);
     if (!this.http) return ex.sendEmpty(404);
-    if (!this.stateful) return this.methodNotAllowed(ex);
+    if (!this.stateful || this.eras === 'modern') return this.methodNotAllowed(ex);
     const session = this.findSession(ex, principalOf(request));
     if (!session) return;
     for (const d of session.inflight.values()) d.cancel('session ended');
@@ -260,12 +308,25 @@ export class McpHttpHandler {
   }
 
   private methodNotAllowed(ex: HttpExchange): void {
-    ex.sendJson(405, jsonRpcError(JsonRpcCode.InvalidRequest, McpMessages.methodNotAllowed()), { allow: 'POST' });
+    const message = this.eras === 'modern' ? McpMessages.methodNotAllowedModern() : McpMessages.methodNotAllowed();
+    ex.sendJson(405, jsonRpcError(JsonRpcCode.InvalidRequest, message), { allow: 'POST' });
   }
 }
 
 function fail(ex: HttpExchange, status: number, code: number, message: string): void {
   ex.sendJson(status, jsonRpcError(code, message));
+}
+
+/** A request refused before dispatch, answered with its own id when it has one. */
+function reject(ex: HttpExchange, rejection: McpEraRejection, message: JsonRpcMessage): void {
+  const id = 'id' in message ? (message.id as string | number) : null;
+  ex.sendJson(rejection.status, jsonRpcError(rejection.code, rejection.message, id, rejection.data));
+}
+
+/** Whether a message claims the 2026-07-28 envelope (its `_meta` names a protocol version). */
+function hasEnvelopeClaim(message: JsonRpcMessage): boolean {
+  const meta = (message.params as { _meta?: unknown } | undefined)?._meta;
+  return typeof meta === 'object' && meta !== null && META.protocolVersion in meta;
 }
 
 function acceptsAny(accept: string, types: string[]): boolean {

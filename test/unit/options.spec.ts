@@ -81,6 +81,18 @@ describe('McpAuthModule options', () => {
     await failsWith({ name: 'n', version: '1', http: 'yes' }, 'McpAuthModule: option "http" must be an object or false (got "yes").');
   });
 
+  it('protocol.eras and protocol.listTtlMs are checked', async () => {
+    await failsWith(
+      { name: 'n', version: '1', allowAnonymous: true, protocol: { eras: 'both' } },
+      'McpAuthModule: option "protocol.eras" must be "dual", "modern" or "legacy" (got "both").',
+    );
+    await failsWith(
+      { name: 'n', version: '1', allowAnonymous: true, protocol: { listTtlMs: -1 } },
+      'McpAuthModule: option "protocol.listTtlMs" must be an integer of at least 0 (got -1).',
+    );
+    await failsWith({ name: 'n', version: '1', allowAnonymous: true, protocol: 'modern' }, 'McpAuthModule: option "protocol" must be an object (got "modern").');
+  });
+
   it('valid options boot', async () => {
     const app = await boot(McpAuthModule.forRoot({ name: 'n', version: '1', allowAnonymous: true, http: { path: '/rpc/', allowedOrigins: ['*'] } }));
     await app.close();
