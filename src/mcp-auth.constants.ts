@@ -5,6 +5,8 @@ export const MCP_RESOURCE_TEMPLATE_METADATA = 'mcp:resource-template';
 export const MCP_PROMPT_METADATA = 'mcp:prompt';
 export const MCP_PROPERTY_METADATA = 'mcp:property';
 export const MCP_AUTH_METADATA = 'mcp:auth';
+/** On a method: the prompt and template arguments it completes (`@McpComplete()`). */
+export const MCP_COMPLETE_METADATA = 'mcp:complete';
 /** On a guard class: the guard has no side effects and also runs while listing (`@McpListSafe()`). */
 export const MCP_LIST_SAFE_METADATA = 'mcp:list-safe';
 

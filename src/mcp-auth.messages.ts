@@ -77,6 +77,15 @@ export const McpMessages = {
   parseError: () => 'Parse error: the body is not valid JSON',
   invalidRequest: () => 'Invalid Request: the body is not a JSON-RPC 2.0 message or batch',
   methodNotAllowed: () => 'Method not allowed in stateless mode',
+  completionTargetUnknown: (handler: string, kind: string, name: string) =>
+    `McpAuthModule: ${handler} completes an argument of ${kind} "${name}", which no @McpPrompt/@McpResourceTemplate declares.`,
+  completionArgumentUnknown: (handler: string, argument: string, name: string, known: readonly string[]) =>
+    `McpAuthModule: ${handler} completes argument "${argument}" of "${name}", which has ${known.length ? `only ${known.map((k) => `"${k}"`).join(', ')}` : 'no arguments'}.`,
+  completionDuplicate: (handler: string, argument: string, name: string) =>
+    `McpAuthModule: ${handler} completes argument "${argument}" of "${name}", which another @McpComplete method already completes.`,
+  completerNotStatic: (handler: string) =>
+    `McpAuthModule: ${handler} is an @McpComplete method on a request-scoped provider; completers must live on singleton providers.`,
+  unknownResourceTemplate: (uri: string) => `Unknown resource template: ${truncate(uri)}`,
   methodNotAllowedModern: () => 'Method not allowed: this endpoint speaks MCP 2026-07-28, which takes POST only',
   batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
   responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',

@@ -25,5 +25,7 @@ export interface McpComponent {
   /** Resource templates: the compiled template. */
   readonly matcher?: UriMatcher;
   readonly mimeType?: string;
+  /** Prompts and templates: the values of arguments declared with an enum, which complete without a completer. */
+  readonly enumValues?: ReadonlyMap<string, readonly string[]>;
   readonly description?: string;
 }

@@ -6,10 +6,12 @@ import type {
   McpResourceTemplateOptions,
   McpToolOptions,
 } from '../decorators/mcp-component.options.js';
+import type { McpCompletionTarget } from '../decorators/mcp-complete.decorator.js';
 import type { McpAuthorizationCheck } from '../authorization/mcp-authorization-check.js';
 import type { McpComponentKind } from '../execution/mcp-invocation.js';
 import {
   MCP_AUTH_METADATA,
+  MCP_COMPLETE_METADATA,
   MCP_PROMPT_METADATA,
   MCP_RESOURCE_METADATA,
   MCP_RESOURCE_TEMPLATE_METADATA,
@@ -42,6 +44,11 @@ export class McpMetadataAccessor {
       if (options) found.push({ kind, options } as McpComponentMetadata);
     }
     return found;
+  }
+
+  /** The prompt and template arguments a method completes (`@McpComplete()`). */
+  getCompletionTargets(method: Function): McpCompletionTarget[] {
+    return this.reflector.get<McpCompletionTarget[] | undefined>(MCP_COMPLETE_METADATA, method) ?? [];
   }
 
   /** The checks of a provider class's `@McpAuthorize()`. */

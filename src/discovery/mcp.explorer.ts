@@ -15,7 +15,8 @@ import { AmbiguousUriTemplateError, compileUriTemplate, type UriMatcher } from '
 import { buildDtoSchema, isValidatedDto, type JsonSchema } from './dto-schema.builder.js';
 import type { McpComponent } from './mcp-component.js';
 import { McpMetadataAccessor, type McpComponentMetadata } from './mcp-metadata.accessor.js';
-import { McpRegistry } from './mcp.registry.js';
+import { McpRegistry, type McpCompleter } from './mcp.registry.js';
+import type { McpCompletionResult, McpCompletionTarget } from '../decorators/mcp-complete.decorator.js';
 
 interface RouteArg {
   index: number;
@@ -53,6 +54,7 @@ export class McpExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    const completers: Array<{ wrapper: InstanceWrapper; methodName: string; handler: string; targets: McpCompletionTarget[] }> = [];
     for (const wrapper of this.discovery.getProviders()) {
       const type = wrapper.metatype;
       if (!type || wrapper.inject || !type.prototype || wrapper.isAlias) continue;
@@ -63,8 +65,33 @@ export class McpExplorer implements OnModuleInit {
         for (const metadata of this.accessor.getComponents(method)) {
           this.registry.add(this.build(wrapper, prototype, methodName, metadata));
         }
+        const targets = this.accessor.getCompletionTargets(method);
+        if (targets.length) completers.push({ wrapper, methodName, handler: `${type.name}#${methodName}`, targets });
       }
     }
+    // Completers name components by prompt name or URI template: resolved once every component is known.
+    for (const { wrapper, methodName, handler, targets } of completers) {
+      for (const target of targets) this.addCompleter(wrapper, methodName, handler, target);
+    }
+  }
+
+  private addCompleter(wrapper: InstanceWrapper, methodName: string, handler: string, target: McpCompletionTarget): void {
+    const isPrompt = 'prompt' in target;
+    const name = isPrompt ? target.prompt : target.resourceTemplate;
+    const component = isPrompt
+      ? this.registry.prompts.get(name)
+      : [...this.registry.resourceTemplates.values()].find((c) => c.descriptor.uriTemplate === name);
+    if (!component) throw new Error(McpMessages.completionTargetUnknown(handler, isPrompt ? 'prompt' : 'resource template', String(name)));
+    const argumentNames = isPrompt
+      ? ((component.descriptor.arguments as Array<{ name: string }>) ?? []).map((a) => a.name)
+      : component.matcher!.variableNames;
+    if (!argumentNames.includes(target.argument)) throw new Error(McpMessages.completionArgumentUnknown(handler, String(target.argument), String(name), argumentNames));
+    if (!wrapper.isDependencyTreeStatic()) throw new Error(McpMessages.completerNotStatic(handler));
+    const byArgument = this.registry.completers.get(component) ?? new Map<string, McpCompleter>();
+    if (byArgument.has(target.argument)) throw new Error(McpMessages.completionDuplicate(handler, target.argument, String(name)));
+    const instance = wrapper.instance as Record<string, (...args: unknown[]) => McpCompletionResult>;
+    byArgument.set(target.argument, (value, context) => instance[methodName](value, context));
+    this.registry.completers.set(component, byArgument);
   }
 
   private build(
@@ -138,7 +165,8 @@ export class McpExplorer implements OnModuleInit {
           ...common,
           ...optional({ description: o.description, mimeType: o.mimeType }),
         };
-        return { ...base, info, descriptor, invoke, validator: this.validator(binding, true), matcher, mimeType: o.mimeType };
+        const variables = (this.inputSchema(binding).properties ?? {}) as Record<string, JsonSchema>;
+        return { ...base, info, descriptor, invoke, validator: this.validator(binding, true), matcher, mimeType: o.mimeType, enumValues: enumValuesOf(variables) };
       }
       case 'prompt': {
         const o = metadata.options;
@@ -153,7 +181,8 @@ export class McpExplorer implements OnModuleInit {
           required: required.has(argName),
         }));
         const descriptor = { name, ...common, description: o.description, arguments: args };
-        return { ...base, info, descriptor, invoke, validator: this.validator({ dto, properties: binding.properties }, true), description: o.description };
+        const validator = this.validator({ dto, properties: binding.properties }, true);
+        return { ...base, info, descriptor, invoke, validator, description: o.description, enumValues: enumValuesOf(properties) };
       }
     }
   }
@@ -225,6 +254,15 @@ function primitiveSchema(type: Function | undefined): JsonSchema {
   if (type === Boolean) return { type: 'boolean' };
   if (type === String) return { type: 'string' };
   return {};
+}
+
+/** The string values of each property declared with an enum: what completion offers without a completer. */
+function enumValuesOf(properties: Record<string, JsonSchema>): ReadonlyMap<string, readonly string[]> | undefined {
+  const out = new Map<string, readonly string[]>();
+  for (const [name, schema] of Object.entries(properties)) {
+    if (Array.isArray(schema.enum)) out.set(name, Object.freeze(schema.enum.map(String)));
+  }
+  return out.size ? out : undefined;
 }
 
 /** Drops undefined values so descriptors carry only what was declared. */

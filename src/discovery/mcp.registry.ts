@@ -1,9 +1,13 @@
+import type { McpCompletionContext, McpCompletionResult } from '../decorators/mcp-complete.decorator.js';
 import { Injectable } from '@nestjs/common';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { compareSpecificity, type UriVariables } from '../discovery/uri-template.js';
 import type { McpComponent } from './mcp-component.js';
 
 /** A component that can serve a resource URI: a resource, or a template with the URI's variables. */
+/** A provider method completing one argument: the partial value in, suggestions out. */
+export type McpCompleter = (value: string, context: McpCompletionContext) => McpCompletionResult | Promise<McpCompletionResult>;
+
 /** The four kinds of component, named as the registry holds them. */
 export type McpFamily = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 
@@ -20,6 +24,8 @@ export class McpRegistry {
   readonly resources = new Map<string, McpComponent>();
   readonly resourceTemplates = new Map<string, McpComponent>();
   readonly prompts = new Map<string, McpComponent>();
+  /** The completers of prompt and resource-template arguments (`@McpComplete()`), per component and argument. */
+  readonly completers = new Map<McpComponent, Map<string, McpCompleter>>();
   /** Every scope a component's checks name (advertised in `scopes_supported`). */
   readonly scopes = new Set<string>();
   private readonly resourcesByUri = new Map<string, McpComponent>();
@@ -65,6 +71,13 @@ export class McpRegistry {
   findResource(uri: string): McpResourceMatch | undefined {
     for (const found of this.resolveResource(uri)) return found;
     return undefined;
+  }
+
+  /** Whether any prompt or template argument can be completed (the `completions` capability). */
+  get completes(): boolean {
+    if (this.completers.size) return true;
+    for (const component of [...this.prompts.values(), ...this.resourceTemplates.values()]) if (component.enumValues?.size) return true;
+    return false;
   }
 
   get size(): number {

@@ -2,7 +2,7 @@ import type { McpRegistry } from '../discovery/mcp.registry.js';
 import type { McpContext } from '../execution/mcp-context.js';
 import { MCP_LOG_LEVELS, type McpLogLevel } from '../execution/mcp-context.js';
 import { JsonRpcCode, McpProtocolError } from './json-rpc.errors.js';
-import type { McpDispatcher } from './mcp.dispatcher.js';
+import type { McpCompletionRequest, McpDispatcher } from './mcp.dispatcher.js';
 import { LATEST_VERSION, SUPPORTED_VERSIONS, type McpProtocolEras } from './mcp-versions.js';
 import { META, supportedVersions } from './mcp-envelope.js';
 import { resultFields, withResultFields, type McpResultFields } from './json-rpc.js';
@@ -44,6 +44,29 @@ export function initializeVersion(params: Params): string {
   return protocolVersion;
 }
 
+/**
+ * `completion/complete`: `ref` names a prompt (`ref/prompt` + `name`) or a resource template (`ref/resource` + `uri`),
+ * `argument` has string `name` and `value`, `context.arguments` (when given) maps names to strings.
+ */
+export function completionRequest(params: Params): McpCompletionRequest {
+  const { ref, argument, context } = params;
+  if (!isObject(ref) || !isObject(argument) || typeof argument.name !== 'string' || typeof argument.value !== 'string') throw invalidParams();
+  let name: unknown;
+  if (ref.type === 'ref/prompt') name = ref.name;
+  else if (ref.type === 'ref/resource') name = ref.uri;
+  else throw invalidParams();
+  if (typeof name !== 'string') throw invalidParams();
+  let args: Record<string, string> = {};
+  if (context !== undefined) {
+    if (!isObject(context)) throw invalidParams();
+    if (context.arguments !== undefined) {
+      if (!isObject(context.arguments) || Object.values(context.arguments).some((v) => typeof v !== 'string')) throw invalidParams();
+      args = { ...(context.arguments as Record<string, string>) };
+    }
+  }
+  return { ref: { type: ref.type, name }, argument: argument.name, value: argument.value, arguments: Object.freeze(args) };
+}
+
 /** `logging/setLevel`: one of the eight syslog levels. */
 export function logLevel(params: Params): McpLogLevel {
   const level = params.level;
@@ -77,6 +100,7 @@ export function createMethodTables(
   const hasResources = resources.size > 0 || resourceTemplates.size > 0;
   const capabilities = {
     logging: {},
+    ...(registry.completes && { completions: {} }),
     ...(tools.size && { tools: { listChanged: true } }),
     ...(hasResources && { resources: { listChanged: true } }),
     ...(prompts.size && { prompts: { listChanged: true } }),
@@ -97,6 +121,7 @@ export function createMethodTables(
     shared.set('prompts/list', (_p, c) => dispatcher.listPrompts(c));
     shared.set('prompts/get', (p, c) => dispatcher.getPrompt(str(p.name), record(p.arguments), c));
   }
+  if (registry.completes) shared.set('completion/complete', (p, c) => dispatcher.complete(completionRequest(p), c));
 
   const legacy = new Map<string, McpMethod>();
   if (table.eras !== 'modern') {

@@ -4,6 +4,7 @@ import { decisionKey, McpCallerCache } from '../authorization/mcp-decision.cache
 import type { McpComponent } from '../discovery/mcp-component.js';
 import { McpRegistry, type McpFamily } from '../discovery/mcp.registry.js';
 import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpCompletionResult } from '../decorators/mcp-complete.decorator.js';
 import { withRawResult } from './json-rpc.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type McpContextInternals, type McpRequestState } from './mcp-request-state.js';
 import type { McpContext, McpSession, McpVisibilityFilter } from '../execution/mcp-context.js';
@@ -14,6 +15,16 @@ import { DEFAULT_VISIBILITY, type McpSessionVisibility } from '../execution/mcp-
 import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from './json-rpc.errors.js';
 
 type Json = Record<string, unknown>;
+
+/** A `completion/complete` request, its params already checked. */
+export interface McpCompletionRequest {
+  /** A prompt (`ref/prompt`, by name) or a resource template (`ref/resource`, by URI template). */
+  readonly ref: { readonly type: 'ref/prompt' | 'ref/resource'; readonly name: string };
+  readonly argument: string;
+  readonly value: string;
+  /** The other arguments' values the client already knows. */
+  readonly arguments: Readonly<Record<string, string>>;
+}
 type Family = McpFamily;
 const FAMILIES: readonly Family[] = ['tools', 'resources', 'resourceTemplates', 'prompts'];
 const LIST_CHANGED: Record<Family, string> = {
@@ -125,6 +136,36 @@ export class McpDispatcher {
     return toPromptResult(value, component.description);
   }
 
+  /**
+   * `completion/complete`: suggestions for one argument of a prompt or resource template, from its `@McpComplete`
+   * method or its enum. The component's admission decides first: a caller who may not see it is answered exactly
+   * as for a component that does not exist.
+   */
+  async complete(request: McpCompletionRequest, context: McpContext): Promise<Json> {
+    const isPrompt = request.ref.type === 'ref/prompt';
+    const name = request.ref.name;
+    const notFound = () =>
+      new McpProtocolError(JsonRpcCode.InvalidParams, isPrompt ? McpMessages.unknownPrompt(name) : McpMessages.unknownResourceTemplate(name));
+    const component = isPrompt ? this.registry.prompts.get(name) : this.templatesByUri().get(name);
+    if (!component) throw notFound();
+    const caller = this.caller(context);
+    this.allowed(await this.access.admit(component, caller), notFound);
+    const { argument, value } = request;
+    const completer = this.registry.completers.get(component)?.get(argument);
+    let suggestions: McpCompletionResult;
+    if (completer) {
+      try {
+        suggestions = await completer(value, { argument, arguments: request.arguments, principal: caller.principal, signal: context.signal });
+      } catch (error) {
+        throw new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, component.info.handler));
+      }
+    } else {
+      const lower = value.toLowerCase();
+      suggestions = (component.enumValues?.get(argument) ?? []).filter((v) => v.toLowerCase().startsWith(lower));
+    }
+    return { completion: completionOf(suggestions) };
+  }
+
   /** The `McpSession` handle of a request that has a session. */
   session(context: McpContext): McpSession | undefined {
     const session = stateOf(context).session;
@@ -207,6 +248,16 @@ export class McpDispatcher {
     return true;
   }
 
+  private templateIndex?: Map<string, McpComponent>;
+  /** Templates by their URI template (what a `ref/resource` names). */
+  private templatesByUri(): Map<string, McpComponent> {
+    if (!this.templateIndex) {
+      this.templateIndex = new Map();
+      for (const component of this.registry.resourceTemplates.values()) this.templateIndex.set(component.descriptor.uriTemplate as string, component);
+    }
+    return this.templateIndex;
+  }
+
   /** Whether every component of a family is pure: the registry is fixed after bootstrap, so this is asked once. */
   private allPure(family: Family): boolean {
     let pure = this.pureFamilies.get(family);
@@ -256,6 +307,19 @@ export class McpDispatcher {
   private invocation(component: McpComponent, caller: McpCaller, args: unknown, uri?: string): McpInvocationState {
     return { component: component.info, phase: 'call', arguments: args, uri, principal: caller.principal, context: caller.context, guardsPassed: false };
   }
+}
+
+/** At most 100 values are sent (MCP `completion/complete`); the rest are counted in `total` and `hasMore`. */
+const MAX_COMPLETIONS = 100;
+
+function completionOf(result: McpCompletionResult): { values: string[]; total?: number; hasMore?: boolean } {
+  const list = Array.isArray(result) ? result : (result as { values?: unknown }).values;
+  if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) throw new McpProtocolError(JsonRpcCode.InternalError, 'Internal error: a completer returned no list of strings');
+  const values = (list as string[]).slice(0, MAX_COMPLETIONS);
+  const declared = Array.isArray(result) ? {} : (result as { total?: number; hasMore?: boolean });
+  const total = typeof declared.total === 'number' ? declared.total : list.length;
+  const hasMore = declared.hasMore === true || list.length > MAX_COMPLETIONS;
+  return { values, ...(total !== values.length && { total }), ...(hasMore && { hasMore }) };
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
