@@ -105,24 +105,24 @@ export class McpTestIssuer {
   }
 
   /** A valid access token for this principal. */
-  mint(options: McpTestTokenOptions): Promise<string> {
+  async mint(options: McpTestTokenOptions): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return this.sign(options, { iat: now, exp: now + this.lifetime(options.expiresIn) });
   }
 
   /** A token that expired a minute ago (beyond any usual clock tolerance). */
-  mintExpired(options: McpTestTokenOptions): Promise<string> {
+  async mintExpired(options: McpTestTokenOptions): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return this.sign(options, { iat: now - 360, exp: now - 60 });
   }
 
   /** A valid token for another resource (RFC 8707): a server must refuse tokens not meant for it. */
-  mintWrongAudience(options: McpTestTokenOptions): Promise<string> {
+  async mintWrongAudience(options: McpTestTokenOptions): Promise<string> {
     return this.mint({ ...options, audience: WRONG_AUDIENCE });
   }
 
   /** A token signed with this issuer's key but naming another issuer. */
-  mintWrongIssuer(options: McpTestTokenOptions): Promise<string> {
+  async mintWrongIssuer(options: McpTestTokenOptions): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return this.sign(options, { iat: now, exp: now + 300, iss: `${this.issuer}/other` });
   }
@@ -148,7 +148,7 @@ export class McpTestIssuer {
     return Math.ceil(expiresIn);
   }
 
-  private sign(options: McpTestTokenOptions, times: { iat: number; exp: number; iss?: string }, key: SigningKey = this.key): Promise<string> {
+  private async sign(options: McpTestTokenOptions, times: { iat: number; exp: number; iss?: string }, key: SigningKey = this.key): Promise<string> {
     const audience = options.audience ?? this.audience;
     if (audience === undefined || (Array.isArray(audience) && !audience.length)) throw new TypeError(McpTestingMessages.noAudience());
     const payload = { iss: times.iss ?? this.issuer, aud: audience, iat: times.iat, exp: times.exp, jti: randomUUID(), ...claimsOf(options) };
