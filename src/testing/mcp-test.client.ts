@@ -48,8 +48,14 @@ export async function connectMcpTestClient(target: INestApplication | URL | stri
   ]);
   const headers = { ...options.headers, ...(token !== undefined && { authorization: `Bearer ${token}` }) };
   const client = new Client({ name: options.name ?? 'mcp-test-client', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers } }));
-  return { client, url, close: () => client.close() };
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+  await client.connect(transport);
+  const close = async () => {
+    // Stateful servers: DELETE the session (a no-op without one); a server already gone has nothing left to end.
+    await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  };
+  return { client, url, close };
 }
 
 async function tokenFor(options: McpTestClientOptions): Promise<string | undefined> {

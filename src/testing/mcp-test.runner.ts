@@ -61,24 +61,31 @@ export class McpTestCaller {
   private id = 0;
   private readonly state?: McpRequestState;
 
+  /** The principal requests run as; undefined when authentication refuses the caller (see `request()`). */
+  readonly principal?: McpPrincipal;
+  private readonly refusal?: McpTestResponse;
+
   /** @internal Use `McpTestRunner#as`. */
   constructor(
     private readonly protocol: McpProtocol,
     private readonly options: McpResolvedOptions,
-    /** The principal requests run as, or the refusal the authentication layer would answer with. */
-    readonly principal: McpPrincipal | McpTestResponse,
+    /** The principal, or the answer the authentication layer gives instead. */
+    authentication: McpPrincipal | McpTestResponse,
     callerOptions: McpTestCallerOptions,
   ) {
-    if (!('body' in principal)) {
-      if (callerOptions.request) setMcpPrincipal(callerOptions.request, principal);
-      this.state = {
-        transport: callerOptions.transport ?? 'http',
-        principal,
-        request: callerOptions.request,
-        response: callerOptions.response,
-        ...(callerOptions.session && { session: { visibility: new McpSessionVisibility() } }),
-      };
+    if ('body' in authentication) {
+      this.refusal = authentication;
+      return;
     }
+    this.principal = authentication;
+    if (callerOptions.request) setMcpPrincipal(callerOptions.request, authentication);
+    this.state = {
+      transport: callerOptions.transport ?? 'http',
+      principal: authentication,
+      request: callerOptions.request,
+      response: callerOptions.response,
+      ...(callerOptions.session && { session: { visibility: new McpSessionVisibility() } }),
+    };
   }
 
   listTools(): Promise<ListToolsResult> {
@@ -106,7 +113,7 @@ export class McpTestCaller {
   /** Any JSON-RPC method, answered with the full exchange (errors included, never thrown). */
   async request(method: string, params: Record<string, unknown> = {}): Promise<McpTestResponse> {
     const state = this.state;
-    if (!state) return this.principal as McpTestResponse;
+    if (!state) return this.refusal!;
     const message: JsonRpcMessage = { jsonrpc: '2.0', id: ++this.id, method, params };
     const reply = (await this.protocol.dispatch(message, state).response)!;
     // Through the wire format: the test gets a copy (never a cached list it could mutate) shaped like the client's.

@@ -5,6 +5,8 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { McpStaticTokens } from 'nestjs-mcp-auth';
 import { connectMcpTestClient } from 'nestjs-mcp-auth/testing';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { post } from '../fixtures/app.fixture.js';
 import { authTestModule } from '../fixtures/auth-app.fixture.js';
 
 describe('connectMcpTestClient', () => {
@@ -49,6 +51,16 @@ describe('connectMcpTestClient', () => {
 
   it('fails to connect with a refused token (the 401 reaches the test)', async () => {
     await assert.rejects(connectMcpTestClient(app, { token: 'wrong' }), /401|Unauthorized/);
+  });
+
+  it('ends its session when closed', async () => {
+    const connection = await connectMcpTestClient(app, { token: 'dev-token' });
+    const sessionId = (connection.client.transport as StreamableHTTPClientTransport).sessionId!;
+    const list = { jsonrpc: '2.0', id: 1, method: 'tools/list' };
+    const headers = { authorization: 'Bearer dev-token', 'mcp-session-id': sessionId };
+    assert.equal((await post(connection.url, list, headers)).status, 200);
+    await connection.close();
+    assert.equal((await post(connection.url, list, headers)).status, 404);
   });
 
   it('wants one way to authenticate', async () => {
