@@ -69,3 +69,16 @@ export { McpAuthorize } from './authorization/mcp-authorize.decorator.js';
 export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
 export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';
+
+export {
+  mcpSafeFetch,
+  createMcpSafeFetch,
+  McpFetchResponse,
+  type McpSafeFetchFn,
+  type McpSafeFetchOptions,
+  type McpSafeFetchPolicy,
+  type McpSafeFetchRequest,
+  type McpFetchLookup,
+  type McpResolvedAddress,
+} from './net/mcp-safe-fetch.js';
+export { McpFetchError, McpFetchRefusedError, type McpFetchFailure, type McpFetchRefusal } from './net/mcp-fetch.error.js';
