@@ -1,6 +1,12 @@
 export { McpAuthModule } from './mcp-auth.module.js';
 export { MCP_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-export type { McpAuthModuleOptions, McpHttpOptions, McpStdioAuthOptions } from './mcp-auth.options.js';
+export type {
+  McpAuthModuleOptions,
+  McpAuthorizationServerOptions,
+  McpHttpOptions,
+  McpRemoteAuthorizationServerOptions,
+  McpStdioAuthOptions,
+} from './mcp-auth.options.js';
 
 export { McpTool } from './decorators/mcp-tool.decorator.js';
 export { McpResource, McpResourceTemplate } from './decorators/mcp-resource.decorator.js';

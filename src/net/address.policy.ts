@@ -118,5 +118,5 @@ function parseOrigin(entry: string): string | undefined {
 }
 
 function invalidEntry(where: string, entry: unknown): string {
-  return `${where}: allow-list entry ${JSON.stringify(entry)} must be an origin such as "https://idp.internal:8443" or a CIDR range such as "10.20.0.0/16" or "fd00::/8".`;
+  return `${where}: entry ${JSON.stringify(entry)} must be an origin such as "https://idp.internal:8443" or a CIDR range such as "10.20.0.0/16" or "fd00::/8".`;
 }

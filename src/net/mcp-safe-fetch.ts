@@ -116,34 +116,39 @@ interface CompiledPolicy {
  * ```
  */
 export async function mcpSafeFetch(url: string | URL, options: McpSafeFetchOptions = {}): Promise<McpFetchResponse> {
-  return createMcpSafeFetch(options)(url, options);
+  return bindPolicy(options, 'mcpSafeFetch', '')(url, options);
 }
 
 /**
  * A fetch function bound to one policy, checked once (invalid options throw here, at startup). Inject it where
  * several requests share the same rules.
  */
-export function createMcpSafeFetch(policy: McpSafeFetchPolicy = {}, where = 'mcpSafeFetch'): McpSafeFetchFn {
-  const compiled = compilePolicy(policy, where);
+export function createMcpSafeFetch(policy: McpSafeFetchPolicy = {}): McpSafeFetchFn {
+  return bindPolicy(policy, 'mcpSafeFetch', '');
+}
+
+/** `createMcpSafeFetch` for the module: option errors name `where` and the option's path (e.g. `outbound.`). */
+export function bindPolicy(policy: McpSafeFetchPolicy, where: string, prefix: string): McpSafeFetchFn {
+  const compiled = compilePolicy(policy, where, prefix);
   return (url, request = {}) => run(url, request, compiled);
 }
 
-function compilePolicy(policy: McpSafeFetchPolicy, where: string): CompiledPolicy {
-  if (!policy || typeof policy !== 'object') throw new TypeError(McpMessages.fetchOptionInvalid(where, 'options', 'an object', policy));
+function compilePolicy(policy: McpSafeFetchPolicy, where: string, prefix: string): CompiledPolicy {
+  if (!policy || typeof policy !== 'object') throw new TypeError(McpMessages.fetchOptionInvalid(where, prefix.slice(0, -1) || 'options', 'an object', policy));
   const positive = (name: 'timeoutMs' | 'connectTimeoutMs' | 'maxBytes' | 'maxRedirects', min: number): number => {
     const value = policy[name] ?? DEFAULTS[name];
-    if (!Number.isInteger(value) || value < min) throw new TypeError(McpMessages.fetchOptionInvalid(where, name, `an integer of at least ${min}`, value));
+    if (!Number.isInteger(value) || value < min) throw new TypeError(McpMessages.fetchOptionInvalid(where, `${prefix}${name}`, `an integer of at least ${min}`, value));
     return value;
   };
   const redirect = policy.redirect ?? 'error';
   if (redirect !== 'error' && redirect !== 'follow' && redirect !== 'manual') {
-    throw new TypeError(McpMessages.fetchOptionInvalid(where, 'redirect', '"error", "follow" or "manual"', redirect));
+    throw new TypeError(McpMessages.fetchOptionInvalid(where, `${prefix}redirect`, '"error", "follow" or "manual"', redirect));
   }
   if (policy.lookup !== undefined && typeof policy.lookup !== 'function') {
-    throw new TypeError(McpMessages.fetchOptionInvalid(where, 'lookup', 'a function', policy.lookup));
+    throw new TypeError(McpMessages.fetchOptionInvalid(where, `${prefix}lookup`, 'a function', policy.lookup));
   }
   return {
-    allow: new AllowList(policy.allow ?? [], where),
+    allow: new AllowList(policy.allow ?? [], `${where}: ${prefix}allow`),
     timeoutMs: positive('timeoutMs', 1),
     connectTimeoutMs: positive('connectTimeoutMs', 1),
     maxBytes: positive('maxBytes', 0),

@@ -204,7 +204,7 @@ describe('mcpSafeFetch: schemes and URLs', () => {
   });
 
   it('refuses invalid options with a TypeError naming the option', async () => {
-    await assert.rejects(() => mcpSafeFetch('https://a.example/', { allow: ['10.0.0.0/33'] }), (e: Error) => e instanceof TypeError && /allow-list entry "10.0.0.0\/33"/.test(e.message));
+    await assert.rejects(() => mcpSafeFetch('https://a.example/', { allow: ['10.0.0.0/33'] }), (e: Error) => e instanceof TypeError && /mcpSafeFetch: allow: entry "10.0.0.0\/33"/.test(e.message));
     await assert.rejects(() => mcpSafeFetch('https://a.example/', { allow: ['https://idp.example/path'] }), TypeError);
     await assert.rejects(() => mcpSafeFetch('https://a.example/', { timeoutMs: 0 }), /option "timeoutMs" must be an integer of at least 1/);
     await assert.rejects(() => mcpSafeFetch('https://a.example/', { redirect: 'always' as never }), /option "redirect"/);
