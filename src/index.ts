@@ -1,6 +1,13 @@
 export { McpAuthModule } from './mcp-auth.module.js';
 export { MCP_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-export type { McpAuthModuleOptions, McpHttpOptions, McpProtocolOptions, McpStdioAuthOptions } from './mcp-auth.options.js';
+export type {
+  McpAuthModuleOptions,
+  McpAuthorizationServerOptions,
+  McpHttpOptions,
+  McpProtocolOptions,
+  McpRemoteAuthorizationServerOptions,
+  McpStdioAuthOptions,
+} from './mcp-auth.options.js';
 export type { McpProtocolEras } from './protocol/mcp-versions.js';
 
 export { McpTool } from './decorators/mcp-tool.decorator.js';
@@ -71,3 +78,16 @@ export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
 export { McpComplete, type McpCompletionContext, type McpCompletionResult, type McpCompletionTarget } from './decorators/mcp-complete.decorator.js';
 export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';
+
+export {
+  mcpSafeFetch,
+  createMcpSafeFetch,
+  McpFetchResponse,
+  type McpSafeFetchFn,
+  type McpSafeFetchOptions,
+  type McpSafeFetchPolicy,
+  type McpSafeFetchRequest,
+  type McpFetchLookup,
+  type McpResolvedAddress,
+} from './net/mcp-safe-fetch.js';
+export { McpFetchError, McpFetchRefusedError, type McpFetchFailure, type McpFetchRefusal } from './net/mcp-fetch.error.js';

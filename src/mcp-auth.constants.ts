@@ -23,3 +23,5 @@ export const MCP_ROUTE_BINDING = Symbol('McpRouteBinding');
 export const MCP_ROUTE_AUTH_GUARD = Symbol('McpRouteAuthGuard');
 /** Metadata on the route's POST handler: its body limit (`http.maxBodyBytes`), applied by `McpBodyLimit`. */
 export const MCP_ROUTE_BODY_LIMIT = Symbol('McpRouteBodyLimit');
+/** DI token of the safe fetch function the module's own outbound requests use (bound to the `outbound` policy). */
+export const MCP_OUTBOUND_FETCH = Symbol('McpOutboundFetch');

@@ -1,3 +1,5 @@
+import type { McpFetchFailure, McpFetchRefusal } from './net/mcp-fetch.error.js';
+
 /**
  * Every user-facing error text, as functions, so tests assert with the same words users read.
  */
@@ -90,6 +92,12 @@ export const McpMessages = {
   batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
   responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',
   streamAlreadyOpen: () => 'Conflict: this session already has an open event stream',
+  fetchRefused: (target: string, reason: McpFetchRefusal) => `mcpSafeFetch refused ${target}: ${FETCH_REFUSALS[reason]}.`,
+  fetchFailed: (target: string, reason: McpFetchFailure, limit?: number) =>
+    `mcpSafeFetch failed for ${target}: ${FETCH_FAILURES[reason]}${limit === undefined ? '' : ` (${limit})`}.`,
+  fetchOptionInvalid: (where: string, path: string, expected: string, got: unknown) =>
+    `${where}: option "${path}" must be ${expected} (got ${describe(got)}).`,
+  issuerMetadataUnavailable: () => 'The authorization server metadata is temporarily unavailable',
   stdioRequiresContext: () =>
     'runMcpStdio: pass the application context created with NestFactory.createApplicationContext(AppModule) where AppModule imports McpAuthModule.',
 };
@@ -108,3 +116,21 @@ function describe(value: unknown): string {
 function truncate(value: string, max = 80): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+const FETCH_REFUSALS: Record<McpFetchRefusal, string> = {
+  invalid_url: 'not an absolute URL without credentials',
+  scheme: 'only http and https are fetched',
+  insecure: 'plain http is refused unless the allow-list names this origin; use https',
+  blocked_address: 'the host is or resolves to a non-public address (loopback, private, link-local, reserved); allow-list it if it is trusted',
+  redirect: 'the server redirected and redirects are refused',
+  too_many_redirects: 'too many redirects',
+};
+
+const FETCH_FAILURES: Record<McpFetchFailure, string> = {
+  dns: 'the host name did not resolve',
+  connect_timeout: 'no connection within the connect timeout',
+  timeout: 'no complete response within the timeout',
+  too_large: 'the response is larger than the size limit',
+  aborted: 'the request was aborted',
+  network: 'the connection failed',
+};

@@ -12,7 +12,7 @@ import { McpHandlerFactory } from './execution/mcp-handler.factory.js';
 import { McpDispatcher } from './protocol/mcp.dispatcher.js';
 import { PATH_METADATA } from './execution/nest-internals.js';
 import { McpAccess } from './authorization/mcp-access.js';
-import { MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_BODY_LIMIT, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
+import { MCP_OUTBOUND_FETCH, MCP_RESOLVED_OPTIONS, MCP_ROUTE_AUTH_GUARD, MCP_ROUTE_BINDING, MCP_ROUTE_BODY_LIMIT, MCP_ROUTE_CONTROLLER } from './mcp-auth.constants.js';
 import {
   MCP_ASYNC_OPTIONS_TYPE,
   MCP_MODULE_OPTIONS,
@@ -21,6 +21,8 @@ import {
 } from './mcp-auth.module-definition.js';
 import { MCP_DEFAULTS, type McpResolvedOptions } from './mcp-auth.options.js';
 import { resolveMcpOptions } from './mcp-auth.options-resolver.js';
+import { bindPolicy } from './net/mcp-safe-fetch.js';
+import { McpAuthorizationServerMetadata } from './oauth/authorization-server.metadata.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
@@ -62,6 +64,8 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
       inject: [MCP_RESOLVED_OPTIONS, ModuleRef, McpAuthenticationGuard],
     },
     McpProtectedResourceMetadata,
+    { provide: MCP_OUTBOUND_FETCH, useFactory: outboundFetch, inject: [MCP_RESOLVED_OPTIONS] },
+    McpAuthorizationServerMetadata,
     McpAuthorizer,
     McpAccess,
     McpBodyErrors,
@@ -78,6 +82,14 @@ export class McpAuthModule extends McpAuthConfigurableModule {
   static forRootAsync(options: typeof MCP_ASYNC_OPTIONS_TYPE): DynamicModule {
     return withRoute(super.forRootAsync(options));
   }
+}
+
+/** The module's own outbound fetch: the `outbound` policy, with the metadata timeout and a 256 KiB cap unless set lower. */
+function outboundFetch(options: McpResolvedOptions) {
+  const { outbound, authorizationServer } = options;
+  const timeoutMs = Math.min(outbound.timeoutMs ?? Infinity, authorizationServer?.metadataTimeoutMs ?? MCP_DEFAULTS.metadataTimeoutMs);
+  const maxBytes = Math.min(outbound.maxBytes ?? Infinity, MCP_DEFAULTS.metadataMaxBytes);
+  return bindPolicy({ ...outbound, timeoutMs, maxBytes }, 'McpAuthModule', 'outbound.');
 }
 
 /** Adds this definition's own route controller and the provider that gives it the configured path. */

@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import { McpMessages } from './mcp-auth.messages.js';
-import { MCP_DEFAULTS, type McpAuthModuleOptions, type McpHttpOptions, type McpProtocolOptions, type McpResolvedOptions } from './mcp-auth.options.js';
+import {
+  MCP_DEFAULTS,
+  type McpAuthModuleOptions,
+  type McpHttpOptions,
+  type McpProtocolOptions,
+  type McpRemoteAuthorizationServerOptions,
+  type McpResolvedOptions,
+} from './mcp-auth.options.js';
+import { bindPolicy } from './net/mcp-safe-fetch.js';
 
 /** Checks the user's options and fills in defaults. Throws at startup with a message that says what to change. */
 export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOptions {
@@ -35,10 +43,22 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
   if (http && !authenticate.length && !allowAnonymous) throw new Error(McpMessages.noAuthenticator());
   const resource = options.resource === undefined ? undefined : resolveResource(options.resource);
   if (http && authenticate.length && !resource) throw new Error(McpMessages.resourceRequired());
+  const outbound = options.outbound ?? {};
+  try {
+    bindPolicy(outbound, 'McpAuthModule', 'outbound.');
+  } catch (error) {
+    throw new Error((error as Error).message);
+  }
+  const authorizationServer = options.authorizationServer === undefined ? undefined : resolveAuthorizationServer(options.authorizationServer, outbound.allow ?? []);
   const issuers = authenticate.flatMap((spec) => (spec as { issuers?: readonly string[] }).issuers ?? []);
-  const authorizationServers = options.authorizationServers ?? [...new Set(issuers)];
+  const authorizationServers = options.authorizationServers ?? (authorizationServer ? [authorizationServer.issuer] : [...new Set(issuers)]);
   if (!Array.isArray(authorizationServers) || authorizationServers.some((s) => !isHttpUrl(s))) {
     throw new Error(McpMessages.optionInvalid('authorizationServers', 'an array of issuer URLs', authorizationServers));
+  }
+  if (authorizationServer && !authorizationServers.includes(authorizationServer.issuer)) {
+    throw new Error(
+      McpMessages.optionInvalid('authorizationServers', `a list that includes authorizationServer.issuer "${authorizationServer.issuer}" (or leave it out)`, authorizationServers),
+    );
   }
   const requiredScopes = scopeList(options.requiredScopes, 'requiredScopes');
   const scopesSupported = scopeList(options.scopesSupported, 'scopesSupported');
@@ -73,6 +93,8 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     resource,
     resourceMetadataUrl: resource ? protectedResourceMetadataUrl(resource) : undefined,
     authorizationServers,
+    authorizationServer,
+    outbound,
     authenticate,
     allowAnonymous,
     authenticationGuard,
@@ -85,6 +107,40 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     authorize,
     onDenied,
     onAuthDecision: options.onAuthDecision,
+  };
+}
+
+function resolveAuthorizationServer(value: McpRemoteAuthorizationServerOptions, allow: readonly string[]): NonNullable<McpResolvedOptions['authorizationServer']> {
+  const where = 'authorizationServer';
+  if (!value || typeof value !== 'object') throw new Error(McpMessages.optionInvalid(where, "an object such as { mode: 'remote', issuer: 'https://idp.example.com' }", value));
+  if (value.mode !== 'remote') throw new Error(McpMessages.optionInvalid(`${where}.mode`, '"remote" (an existing authorization server issues the tokens)', value.mode));
+  // https, unless the app trusts that origin explicitly (tests, internal IdPs): the same rule mcpSafeFetch applies.
+  const issuerUrl = (path: string, url: unknown): void => {
+    const parsed = typeof url === 'string' && isHttpUrl(url) ? new URL(url) : undefined;
+    const secure = parsed && (parsed.protocol === 'https:' || allow.some((entry) => URL.canParse(entry) && new URL(entry).origin === parsed.origin));
+    if (!parsed || !secure || parsed.search || parsed.hash || (url as string).includes('#') || parsed.username || parsed.password) {
+      throw new Error(
+        McpMessages.optionInvalid(path, 'an https URL without query, fragment or credentials (plain http only for an origin listed in outbound.allow)', url),
+      );
+    }
+  };
+  issuerUrl(`${where}.issuer`, value.issuer);
+  if (value.metadataUrl !== undefined) issuerUrl(`${where}.metadataUrl`, value.metadataUrl);
+  const mirrorMetadata = value.mirrorMetadata ?? false;
+  if (typeof mirrorMetadata !== 'boolean') throw new Error(McpMessages.optionInvalid(`${where}.mirrorMetadata`, 'a boolean', mirrorMetadata));
+  const duration = (name: 'metadataTtlMs' | 'metadataTimeoutMs' | 'metadataRetryMs', min: number): number => {
+    const ms = value[name] ?? MCP_DEFAULTS[name];
+    if (!Number.isInteger(ms) || ms < min) throw new Error(McpMessages.optionInvalid(`${where}.${name}`, `an integer of at least ${min}`, ms));
+    return ms;
+  };
+  return {
+    mode: 'remote',
+    issuer: value.issuer,
+    mirrorMetadata,
+    metadataUrl: value.metadataUrl,
+    metadataTtlMs: duration('metadataTtlMs', 1000),
+    metadataTimeoutMs: duration('metadataTimeoutMs', 100),
+    metadataRetryMs: duration('metadataRetryMs', 0),
   };
 }
 

@@ -5,6 +5,7 @@ import type { McpAuthenticatorSpec } from './authentication/mcp-authenticator.js
 import type { McpAuthorizationCheck } from './authorization/mcp-authorization-check.js';
 import type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
 import type { McpProtocolEras } from './protocol/mcp-versions.js';
+import type { McpSafeFetchPolicy } from './net/mcp-safe-fetch.js';
 
 /** How the Streamable HTTP endpoint behaves. */
 export interface McpHttpOptions {
@@ -57,6 +58,34 @@ export interface McpProtocolOptions {
   listTtlMs?: number;
 }
 
+/**
+ * An authorization server that already exists (Auth0, Keycloak, Entra ID, Cognito, any OAuth 2.0 / OIDC issuer)
+ * issues the tokens; this server stays a resource server and points clients to it.
+ */
+export interface McpRemoteAuthorizationServerOptions {
+  mode: 'remote';
+  /** The issuer identifier, exactly as its metadata's `issuer` (and its tokens' `iss`) spell it. */
+  issuer: string;
+  /**
+   * Also serve the issuer's metadata on the MCP origin: at `/.well-known/oauth-authorization-server` and
+   * `/.well-known/openid-configuration`, plus the path forms the MCP spec lists when the issuer has a path. For
+   * clients that look for it there (the MCP 2025-03-26 flow, clients without RFC 9728). The document is the
+   * issuer's own, unchanged. Default false.
+   */
+  mirrorMetadata?: boolean;
+  /** Where the issuer publishes its metadata. Default: discovered (RFC 8414, then OpenID Connect Discovery). */
+  metadataUrl?: string;
+  /** A fetched copy is served this long before it is fetched again. Default 1 hour. */
+  metadataTtlMs?: number;
+  /** The metadata fetch (every discovery URL tried) must finish within this. Default 5 s. */
+  metadataTimeoutMs?: number;
+  /** After a failed fetch, no new attempt for this long; the last good copy, if any, is served meanwhile. Default 30 s. */
+  metadataRetryMs?: number;
+}
+
+/** Where clients get tokens. `remote` is the one mode so far. */
+export type McpAuthorizationServerOptions = McpRemoteAuthorizationServerOptions;
+
 /** Options of `McpAuthModule.forRoot()` / `forRootAsync()`. */
 export interface McpAuthModuleOptions {
   /** Server name sent to clients in `initialize`. */
@@ -88,8 +117,18 @@ export interface McpAuthModuleOptions {
    * is the `resource` of the protected resource metadata. Required with authenticators; never taken from `Host`.
    */
   resource?: string;
-  /** Issuers clients obtain tokens from (RFC 9728 `authorization_servers`). Default: the JWT authenticators' issuers. */
+  /**
+   * Issuers clients obtain tokens from (RFC 9728 `authorization_servers`). Default: `authorizationServer.issuer`, else
+   * the JWT authenticators' issuers.
+   */
   authorizationServers?: string[];
+  /** The authorization server clients are sent to, and whether its metadata is mirrored on the MCP origin. */
+  authorizationServer?: McpAuthorizationServerOptions;
+  /**
+   * Rules for the requests the module itself sends (authorization server metadata), as for `mcpSafeFetch`: non-public
+   * addresses and plain http are refused unless `allow` names them, e.g. `{ allow: ['http://keycloak.internal:8080'] }`.
+   */
+  outbound?: McpSafeFetchPolicy;
   /**
    * Authenticators tried in order: the first result wins, "no credentials for me" (`null`) falls through, an
    * explicit refusal (`McpAuthenticationError`) stops the chain.
@@ -147,6 +186,8 @@ export interface McpResolvedOptions {
   /** Where the protected resource metadata is served (path form), when `resource` is set. */
   readonly resourceMetadataUrl?: string;
   readonly authorizationServers: readonly string[];
+  readonly authorizationServer?: Readonly<Required<Omit<McpRemoteAuthorizationServerOptions, 'metadataUrl'>>> & { readonly metadataUrl?: string };
+  readonly outbound: Readonly<McpSafeFetchPolicy>;
   readonly authenticate: readonly McpAuthenticatorSpec[];
   readonly allowAnonymous: boolean;
   readonly authenticationGuard?: Type<CanActivate>;
@@ -178,4 +219,8 @@ export const MCP_DEFAULTS = {
   validation: { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true } satisfies ValidatorOptions,
   maxTokenLength: 8192,
   stdioTokenEnv: 'MCP_ACCESS_TOKEN',
+  metadataTtlMs: 60 * 60_000,
+  metadataTimeoutMs: 5_000,
+  metadataRetryMs: 30_000,
+  metadataMaxBytes: 256 * 1024,
 } as const;
