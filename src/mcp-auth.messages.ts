@@ -88,6 +88,9 @@ export const McpMessages = {
   completerNotStatic: (handler: string) =>
     `McpAuthModule: ${handler} is an @McpComplete method on a request-scoped provider; completers must live on singleton providers.`,
   unknownResourceTemplate: (uri: string) => `Unknown resource template: ${truncate(uri)}`,
+  inputSchemaWithDto: (handler: string, dto: string) =>
+    `McpAuthModule: ${handler} declares an inputSchema and also takes the DTO ${dto} through @McpArgs(); keep one source of truth (drop the inputSchema, or take the arguments as a plain object).`,
+  inputSchemaInvalid: (handler: string, detail: string) => `McpAuthModule: the inputSchema of ${handler} is not a valid JSON Schema: ${detail}`,
   methodNotAllowedModern: () => 'Method not allowed: this endpoint speaks MCP 2026-07-28, which takes POST only',
   batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
   responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',

@@ -30,8 +30,14 @@ export interface McpToolOptions extends McpComponentBaseOptions {
   /** What the tool does; models read it to choose tools. */
   description: string;
   annotations?: McpToolAnnotations;
-  /** A DTO class describing the object the tool returns; advertised as `outputSchema`. */
-  outputSchema?: Type<unknown>;
+  /**
+   * The arguments' JSON Schema (2020-12 unless its `$schema` says otherwise), advertised exactly as given (`$schema`,
+   * `$defs`, `$ref` and all) and checked with Ajv before the handler runs, in place of a DTO. Its root must be
+   * `type: "object"`; a method that also takes a DTO through `@McpArgs()` is a startup error (two sources of truth).
+   */
+  inputSchema?: Readonly<Record<string, unknown>>;
+  /** What the tool returns, advertised as `outputSchema`: a DTO class, or a JSON Schema given as is. */
+  outputSchema?: Type<unknown> | Readonly<Record<string, unknown>>;
 }
 
 export interface McpResourceOptions extends McpComponentBaseOptions {

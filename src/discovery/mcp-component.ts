@@ -1,14 +1,15 @@
 import type { McpCompiledAuthorization } from '../authorization/mcp-authorizer.js';
-import type { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
+import type { McpArgumentsCheck } from '../execution/json-schema.validator.js';
 import type { McpComponentInfo, McpHandlerInvoker, McpInvocation } from '../execution/mcp-invocation.js';
 import type { UriMatcher } from '../discovery/uri-template.js';
+import type { McpParamHeader } from './mcp-param-headers.js';
 
 /** A discovered component with everything a request needs, built once at bootstrap. */
 export interface McpComponent {
   readonly info: McpComponentInfo;
   /** What the list methods advertise for it, schemas included. */
   readonly descriptor: Readonly<Record<string, unknown>>;
-  readonly validator: McpArgumentsValidator;
+  readonly validator: McpArgumentsCheck;
   /** The handler through the parts of Nest's pipeline that apply to it (its invocation plan, chosen at bootstrap). */
   readonly invoke: McpHandlerInvoker;
   readonly authorization: McpCompiledAuthorization;
@@ -25,6 +26,8 @@ export interface McpComponent {
   /** Resource templates: the compiled template. */
   readonly matcher?: UriMatcher;
   readonly mimeType?: string;
+  /** Tools: parameters mirrored into `Mcp-Param-*` headers (`x-mcp-header` in a declared input schema). */
+  readonly paramHeaders?: readonly McpParamHeader[];
   /** Prompts and templates: the values of arguments declared with an enum, which complete without a completer. */
   readonly enumValues?: ReadonlyMap<string, readonly string[]>;
   readonly description?: string;

@@ -5,6 +5,8 @@ import type { McpAuthorizationCheck } from '../authorization/mcp-authorization-c
 import { McpAuthorizer } from '../authorization/mcp-authorizer.js';
 import { mcpArgsFactory } from '../decorators/mcp-params.decorator.js';
 import { McpArgumentsValidator } from '../execution/mcp-arguments.validator.js';
+import { McpJsonSchemaValidator } from '../execution/json-schema.validator.js';
+import { paramHeadersOf, type McpParamHeader } from './mcp-param-headers.js';
 import { McpHandlerFactory } from '../execution/mcp-handler.factory.js';
 import type { McpComponentInfo } from '../execution/mcp-invocation.js';
 import { ROUTE_ARGS_METADATA, type InstanceWrapper } from '../execution/nest-internals.js';
@@ -131,17 +133,19 @@ export class McpExplorer implements OnModuleInit {
         const o = metadata.options;
         if (!TOOL_NAME.test(name)) throw new Error(McpMessages.invalidName('tool', handler, name));
         requireDescription(o.description, 'tool', handler);
+        const declared = o.inputSchema === undefined ? undefined : this.declaredSchema(o.inputSchema, binding, handler);
         const descriptor = {
           name,
           ...common,
           description: o.description,
-          inputSchema: this.inputSchema(binding),
+          inputSchema: declared?.schema ?? this.inputSchema(binding),
           ...optional({
-            outputSchema: o.outputSchema ? this.schemaOf(o.outputSchema, true) : undefined,
+            outputSchema: typeof o.outputSchema === 'function' ? this.schemaOf(o.outputSchema, true) : o.outputSchema,
             annotations: o.annotations,
           }),
         };
-        return { ...base, info, descriptor, invoke, validator: this.validator(binding, false) };
+        const paramHeaders = declared?.paramHeaders.length ? declared.paramHeaders : undefined;
+        return { ...base, info, descriptor, invoke, validator: declared?.validator ?? this.validator(binding, false), paramHeaders };
       }
       case 'resource': {
         const o = metadata.options;
@@ -227,6 +231,29 @@ export class McpExplorer implements OnModuleInit {
       byDto.set(dto, schema);
     }
     return schema;
+  }
+
+  /** A tool's own JSON Schema: advertised as given, compiled for validation now (a broken schema stops startup). */
+  private declaredSchema(
+    schema: unknown,
+    binding: ArgsBinding,
+    handler: string,
+  ): { schema: JsonSchema; validator: McpJsonSchemaValidator; paramHeaders: McpParamHeader[] } {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as JsonSchema).type !== 'object') {
+      throw new Error(McpMessages.optionInvalid(`${handler} inputSchema`, 'a JSON Schema object with type "object"', schema));
+    }
+    if (binding.dto) throw new Error(McpMessages.inputSchemaWithDto(handler, binding.dto.name));
+    let paramHeaders: McpParamHeader[];
+    try {
+      paramHeaders = paramHeadersOf(schema as JsonSchema);
+    } catch (error) {
+      throw new Error(McpMessages.inputSchemaInvalid(handler, (error as Error).message));
+    }
+    try {
+      return { schema: schema as JsonSchema, validator: new McpJsonSchemaValidator(schema as JsonSchema), paramHeaders };
+    } catch (error) {
+      throw new Error(McpMessages.inputSchemaInvalid(handler, (error as Error).message));
+    }
   }
 
   private validator(binding: ArgsBinding, implicitConversion: boolean): McpArgumentsValidator {

@@ -2,6 +2,7 @@ import type { McpPrincipal } from '../authentication/mcp-principal.js';
 import type { McpLogLevel } from '../execution/mcp-context.js';
 import type { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import type { McpModernEnvelope } from './mcp-envelope.js';
+import type { McpParamHeader } from '../discovery/mcp-param-headers.js';
 
 /** A session's mutable protocol state (stateful HTTP, or the single stdio connection). */
 export interface McpSessionState {
@@ -23,6 +24,11 @@ export interface McpRequestState {
   readonly session?: McpSessionState;
   /** A 2026-07-28 request: what its envelope says. Absent for the 2025 era (its session holds that state). */
   readonly modern?: McpModernEnvelope;
+  /**
+   * 2026-07-28 over HTTP: holds a tool's `Mcp-Param-*` headers to its arguments; what disagrees, or undefined.
+   * Asked only once the caller is admitted to the tool, so a hidden tool's annotations are never revealed.
+   */
+  readonly paramHeaders?: (declared: readonly McpParamHeader[], args: Readonly<Record<string, unknown>> | undefined) => string | undefined;
 }
 
 /** A JSON-RPC message as the transport passes it along (validated by `parseJsonRpcBody`). */

@@ -85,6 +85,11 @@ export class McpDispatcher {
     // accepts): awaited only when it is a promise.
     const admission = this.access.admit(component, caller);
     const admitted = this.allowed(admission instanceof Promise ? await admission : admission, notFound);
+    const headers = component.paramHeaders && stateOf(context).paramHeaders;
+    if (headers) {
+      const mismatch = headers(component.paramHeaders!, rawArguments as Record<string, unknown> | undefined);
+      if (mismatch) throw new McpProtocolError(JsonRpcCode.HeaderMismatch, `Header mismatch: ${mismatch}`);
+    }
     const validation = component.validator.validate(rawArguments);
     const checked = validation instanceof Promise ? await validation : validation;
     // SEP-1303: invalid arguments are a tool result the model can read and correct, not a protocol error.

@@ -16,7 +16,7 @@ import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
 import { exceedsDepth } from './json-depth.js';
 import { classifyMessage, META, type McpEraRejection, type McpModernEnvelope } from '../protocol/mcp-envelope.js';
 import type { McpProtocolEras } from '../protocol/mcp-versions.js';
-import { checkStandardHeaders } from './mcp-standard-headers.js';
+import { checkStandardHeaders, paramHeaderMismatch } from './mcp-standard-headers.js';
 import { writeEvent } from './sse.js';
 
 const SESSION_HEADER = 'mcp-session-id';
@@ -199,7 +199,15 @@ export class McpHttpHandler {
     if (mismatch) return reject(ex, mismatch, message);
     if (!isRequest(message)) return ex.sendEmpty(202);
     const principal = principalOf(ex.request);
-    const state: McpRequestState = { transport: 'http', principal, request: ex.request, response: ex.response, modern: envelope };
+    const header = (name: string) => ex.header(name);
+    const state: McpRequestState = {
+      transport: 'http',
+      principal,
+      request: ex.request,
+      response: ex.response,
+      modern: envelope,
+      paramHeaders: (declared, args) => paramHeaderMismatch(header, declared, args),
+    };
     let stream: ServerResponse | undefined;
     const notify = accept !== undefined && acceptsAny(accept, ['text/event-stream']) ? (note: JsonRpcMessage) => writeEvent((stream ??= ex.openStream({})), note) : undefined;
     const reply = await this.dispatchOne(ex, message, state, undefined, notify);
@@ -210,8 +218,8 @@ export class McpHttpHandler {
     const stepUp = stepUpOf(reply);
     if (stepUp && !ex.finished) return this.stepUp(ex, stepUp, principal, reply, message, {});
     if (ex.finished || !reply) return;
-    const error = reply.error as { code?: number } | undefined;
-    ex.sendJson(error?.code === JsonRpcCode.MethodNotFound ? 404 : 200, reply);
+    const code = (reply.error as { code?: number } | undefined)?.code;
+    ex.sendJson(code === JsonRpcCode.MethodNotFound ? 404 : code === JsonRpcCode.HeaderMismatch ? 400 : 200, reply);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { headerMismatch, type McpEraRejection } from '../protocol/mcp-envelope.js';
 import type { JsonRpcMessage } from '../protocol/mcp-request-state.js';
+import type { McpParamHeader } from '../discovery/mcp-param-headers.js';
 
 /** The body field `Mcp-Name` mirrors, per method (2026-07-28 Streamable HTTP, standard request headers). */
 const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = Object.freeze({ 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' });
@@ -47,5 +48,38 @@ export function checkStandardHeaders(header: (name: string) => string | undefine
   const decoded = decodeHeaderValue(nameHeader);
   if (decoded === undefined) return headerMismatch('the Mcp-Name header holds an invalid base64 value');
   if (bodyValue !== undefined && decoded !== bodyValue) return headerMismatch(`the Mcp-Name header does not match params.${field}`);
+  return undefined;
+}
+
+/**
+ * `Mcp-Param-*` headers of a `tools/call` against the arguments: a parameter with a value must have its header,
+ * decoded equal to it (integers compared as numbers, booleans as `true`/`false`); a header without a value in the
+ * body is refused too (an intermediary acted on something the server will not see). Undefined when they agree,
+ * else what disagrees.
+ */
+export function paramHeaderMismatch(
+  header: (name: string) => string | undefined,
+  declared: readonly McpParamHeader[],
+  args: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
+  for (const { header: name, path, type } of declared) {
+    let value: unknown = args;
+    for (const key of path) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    const sent = header(name)?.trim();
+    if (value === undefined || value === null) {
+      if (sent !== undefined) return `the ${name} header names a value the arguments do not hold`;
+      continue;
+    }
+    if (sent === undefined) return `the ${name} header is required`;
+    const decoded = decodeHeaderValue(sent);
+    if (decoded === undefined) return `the ${name} header holds an invalid base64 value`;
+    const matches =
+      type === 'integer'
+        ? typeof value === 'number' && /^-?\d+(\.0+)?$/.test(decoded) && Number(decoded) === value
+        : type === 'boolean'
+          ? typeof value === 'boolean' && decoded === String(value)
+          : typeof value === 'string' && decoded === value;
+    if (!matches) return `the ${name} header does not match the arguments`;
+  }
   return undefined;
 }
