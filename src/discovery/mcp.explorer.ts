@@ -144,7 +144,9 @@ export class McpExplorer implements OnModuleInit {
             annotations: o.annotations,
           }),
         };
-        const paramHeaders = declared?.paramHeaders.length ? declared.paramHeaders : undefined;
+        // Whatever the schema's source (a declared one, or `@McpProperty({ 'x-mcp-header': … })` on a DTO).
+        const headers = this.paramHeaders(descriptor.inputSchema, handler);
+        const paramHeaders = headers.length ? headers : undefined;
         return { ...base, info, descriptor, invoke, validator: declared?.validator ?? this.validator(binding, false), paramHeaders };
       }
       case 'resource': {
@@ -238,19 +240,22 @@ export class McpExplorer implements OnModuleInit {
     schema: unknown,
     binding: ArgsBinding,
     handler: string,
-  ): { schema: JsonSchema; validator: McpJsonSchemaValidator; paramHeaders: McpParamHeader[] } {
+  ): { schema: JsonSchema; validator: McpJsonSchemaValidator } {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema) || (schema as JsonSchema).type !== 'object') {
       throw new Error(McpMessages.optionInvalid(`${handler} inputSchema`, 'a JSON Schema object with type "object"', schema));
     }
     if (binding.dto) throw new Error(McpMessages.inputSchemaWithDto(handler, binding.dto.name));
-    let paramHeaders: McpParamHeader[];
     try {
-      paramHeaders = paramHeadersOf(schema as JsonSchema);
+      return { schema: schema as JsonSchema, validator: new McpJsonSchemaValidator(schema as JsonSchema) };
     } catch (error) {
       throw new Error(McpMessages.inputSchemaInvalid(handler, (error as Error).message));
     }
+  }
+
+  /** The `x-mcp-header` annotations of a tool's advertised input schema; a forbidden one stops startup. */
+  private paramHeaders(schema: JsonSchema, handler: string): McpParamHeader[] {
     try {
-      return { schema: schema as JsonSchema, validator: new McpJsonSchemaValidator(schema as JsonSchema), paramHeaders };
+      return paramHeadersOf(schema);
     } catch (error) {
       throw new Error(McpMessages.inputSchemaInvalid(handler, (error as Error).message));
     }

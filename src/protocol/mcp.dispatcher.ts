@@ -118,7 +118,7 @@ export class McpDispatcher {
    */
   async readResource(uri: string, context: McpContext): Promise<Json> {
     if (uri.length > MAX_RESOURCE_URI_LENGTH) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.resourceUriTooLong(MAX_RESOURCE_URI_LENGTH));
-    const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri));
+    const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri), { uri });
     const caller = this.caller(context);
     let denied: McpDenial | undefined;
     for (const { component, variables } of this.registry.resolveResource(uri)) {

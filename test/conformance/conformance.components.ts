@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsOptional, IsString, ValidateNested } from 'class-validator';
-import { McpArgs, McpContext, McpProperty, McpPrompt, McpResource, McpResourceTemplate, McpTool } from 'nestjs-mcp-auth';
+import { IsString } from 'class-validator';
+import { McpArgs, McpComplete, McpContext, McpProperty, McpPrompt, McpResource, McpResourceTemplate, McpTool } from 'nestjs-mcp-auth';
 
 /*
  * The components the official MCP conformance suite (`@modelcontextprotocol/conformance`, server scenarios) calls
@@ -25,21 +24,19 @@ export const TEST_AUDIO_BASE64 = 'UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACAB
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export class AddressDto {
-  @IsOptional() @IsString() street?: string;
-  @IsOptional() @IsString() city?: string;
-}
-
-/** `json_schema_2020_12_tool`'s arguments: a name and a nested address. */
-export class JsonSchemaToolArgs {
-  @IsOptional() @IsString() name?: string;
-
-  @McpProperty({ description: 'A postal address' })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => AddressDto)
-  address?: AddressDto;
-}
+/** `json_schema_2020_12_tool`'s arguments, declared as JSON Schema 2020-12 and advertised exactly so (SEP-1613). */
+const JSON_SCHEMA_2020_12 = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  $defs: {
+    address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+  },
+  properties: {
+    name: { type: 'string' },
+    address: { $ref: '#/$defs/address' },
+  },
+  additionalProperties: false,
+};
 
 export class PromptWithArgumentsDto {
   @McpProperty({ description: 'First test argument' }) @IsString() arg1!: string;
@@ -155,8 +152,12 @@ export class ConformanceTools {
     return `region=${args.region}`;
   }
 
-  @McpTool({ name: 'json_schema_2020_12_tool', description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)' })
-  jsonSchema(@McpArgs() args: JsonSchemaToolArgs) {
+  @McpTool({
+    name: 'json_schema_2020_12_tool',
+    description: 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)',
+    inputSchema: JSON_SCHEMA_2020_12,
+  })
+  jsonSchema(@McpArgs() args: Record<string, unknown>) {
     return `JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`;
   }
 }
@@ -218,6 +219,12 @@ export class ConformancePrompts {
   @McpPrompt({ name: 'test_prompt_with_arguments', title: 'Prompt With Arguments', description: 'A prompt with required arguments' })
   withArguments(@McpArgs() args: PromptWithArgumentsDto) {
     return `Prompt with arguments: arg1='${args.arg1}', arg2='${args.arg2}'`;
+  }
+
+  /** `completion-complete`: suggestions for `arg1` (the scenario accepts any list, empty included). */
+  @McpComplete({ prompt: 'test_prompt_with_arguments', argument: 'arg1' })
+  completeArg1(value: string) {
+    return ['test', 'testing', 'tested'].filter((v) => v.startsWith(value));
   }
 
   @McpPrompt({

@@ -124,7 +124,8 @@ for (const adapter of ADAPTERS) {
       const read = (uri: string) => post(app.url, { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri } }, reader);
       const secret = await json(await read('notes://secret'));
       const ghost = await json(await read('notes://ghost'));
-      assert.deepEqual(secret.error, { code: -32002, message: 'Resource not found: notes://secret' });
+      assert.deepEqual(secret.error, { code: -32002, message: 'Resource not found: notes://secret', data: { uri: 'notes://secret' } });
+      assert.deepEqual(ghost.error, { code: -32002, message: 'Resource not found: notes://ghost', data: { uri: 'notes://ghost' } });
       assert.equal(ghost.error.code, secret.error.code);
       const prompt = await json(await post(app.url, { jsonrpc: '2.0', id: 1, method: 'prompts/get', params: { name: 'summarize' } }, reader)
       );
