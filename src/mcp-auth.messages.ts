@@ -91,6 +91,13 @@ export const McpMessages = {
   inputSchemaWithDto: (handler: string, dto: string) =>
     `McpAuthModule: ${handler} declares an inputSchema and also takes the DTO ${dto} through @McpArgs(); keep one source of truth (drop the inputSchema, or take the arguments as a plain object).`,
   inputSchemaInvalid: (handler: string, detail: string) => `McpAuthModule: the inputSchema of ${handler} is not a valid JSON Schema: ${detail}`,
+  elicitationNotFlat: (dto: string, property: string) =>
+    `McpAuthModule: ${dto}.${property} cannot be asked for by elicitation: its properties must be strings, numbers, integers, booleans or string enums.`,
+  invalidClientAnswer: (kind: string, detail: string) => `The client's ${kind} answer is invalid: ${detail}`,
+  requestStateRefused: () => 'Invalid params: requestState is not one this server issued for this request and caller, or it has expired',
+  clientCapabilityMissing: (capability: string) => `Missing required client capability: ${capability}`,
+  clientUnreachable: (kind: string) =>
+    `This request cannot reach the client for ${kind}: it needs a 2026-07-28 client, a stateful session whose call accepts an event stream, or stdio`,
   methodNotAllowedModern: () => 'Method not allowed: this endpoint speaks MCP 2026-07-28, which takes POST only',
   batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
   responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',

@@ -24,6 +24,7 @@ import { resolveMcpOptions } from './mcp-auth.options-resolver.js';
 import { bindPolicy } from './net/mcp-safe-fetch.js';
 import { McpAuthorizationServerMetadata } from './oauth/authorization-server.metadata.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
+import { McpClientInput } from './protocol/mcp-client-input.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
 import { McpBodyLimit } from './transport/mcp-body-limit.js';
@@ -51,6 +52,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpErrorMapper,
     McpDispatcher,
     McpProtocol,
+    McpClientInput,
     McpSessionStore,
     McpHttpHandler,
     McpOriginGuard,

@@ -184,7 +184,7 @@ function scopeList(value: unknown, path: string): string[] {
   return [...value];
 }
 
-function resolveProtocol(protocol: McpProtocolOptions): Required<McpProtocolOptions> {
+function resolveProtocol(protocol: McpProtocolOptions): McpResolvedOptions['protocol'] {
   if (typeof protocol !== 'object' || protocol === null) throw new Error(McpMessages.optionInvalid('protocol', 'an object', protocol));
   const eras = protocol.eras ?? MCP_DEFAULTS.eras;
   if (eras !== 'dual' && eras !== 'modern' && eras !== 'legacy') {
@@ -192,7 +192,11 @@ function resolveProtocol(protocol: McpProtocolOptions): Required<McpProtocolOpti
   }
   const listTtlMs = protocol.listTtlMs ?? MCP_DEFAULTS.listTtlMs;
   if (!Number.isSafeInteger(listTtlMs) || listTtlMs < 0) throw new Error(McpMessages.optionInvalid('protocol.listTtlMs', 'an integer of at least 0', listTtlMs));
-  return { eras, listTtlMs };
+  const secret = protocol.requestStateSecret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    throw new Error(McpMessages.optionInvalid('protocol.requestStateSecret', 'a string of at least 32 characters', secret === undefined ? secret : '(hidden)'));
+  }
+  return { eras, listTtlMs, ...(secret !== undefined && { requestStateSecret: secret }) };
 }
 
 function resolveHttp(http: McpHttpOptions): Required<McpHttpOptions> {

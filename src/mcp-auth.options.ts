@@ -56,6 +56,11 @@ export interface McpProtocolOptions {
   eras?: McpProtocolEras;
   /** `ttlMs` of 2026-07-28 list and `server/discover` results: how long a client may treat them as fresh. Default 60 s. */
   listTtlMs?: number;
+  /**
+   * The secret that seals 2026-07-28 `requestState` (answers to `elicit`/`sample` carried between rounds). Give every
+   * instance of a deployment the same one, so a retry may reach any of them. Default: a random key per process.
+   */
+  requestStateSecret?: string;
 }
 
 /**
@@ -179,7 +184,7 @@ export interface McpResolvedOptions {
   readonly title?: string;
   readonly instructions?: string;
   readonly http: Readonly<Required<McpHttpOptions>> | false;
-  readonly protocol: Readonly<Required<McpProtocolOptions>>;
+  readonly protocol: Readonly<Required<Omit<McpProtocolOptions, 'requestStateSecret'>>> & { readonly requestStateSecret?: string };
   readonly maskErrorDetails: boolean;
   readonly validation: Readonly<ValidatorOptions>;
   readonly resource?: string;

@@ -24,6 +24,29 @@ export interface McpSession {
   reset(): Promise<void>;
 }
 
+/** The user's answer to `McpContext.elicit`: accepted (with the validated DTO), declined or cancelled. */
+export type McpElicitation<T> = { readonly action: 'accept'; readonly value: T } | { readonly action: 'decline' } | { readonly action: 'cancel' };
+
+/** A sampling request (MCP `sampling/createMessage`): the messages for the client's model, and its limits. */
+export interface McpSamplingRequest {
+  messages: Array<{ role: 'user' | 'assistant'; content: Record<string, unknown> }>;
+  maxTokens: number;
+  systemPrompt?: string;
+  temperature?: number;
+  stopSequences?: string[];
+  modelPreferences?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+}
+
+/** What the client's model answered. */
+export interface McpSamplingResult {
+  role: 'user' | 'assistant';
+  content: Record<string, unknown>;
+  model: string;
+  stopReason?: string;
+  [key: string]: unknown;
+}
+
 /** What a handler can do and know about the MCP request it serves; injected with `@McpContext()`. */
 export interface McpContext {
   /** The JSON-RPC id the client gave this request. */
@@ -44,4 +67,14 @@ export interface McpContext {
   reportProgress(progress: number, total?: number, message?: string): Promise<void>;
   /** Sends a log message to the client (`notifications/message`), honouring the level it set. */
   log(level: McpLogLevel, data: unknown, logger?: string): Promise<void>;
+  /**
+   * Asks the user for input through the client (MCP elicitation, form mode). The DTO's flat properties (strings,
+   * numbers, integers, booleans, enums) become the `requestedSchema`; an accepted answer is validated into the DTO.
+   * 2025: a request on the call's stream (stateful HTTP, or stdio). 2026-07-28: an `input_required` result, and the
+   * handler runs again from the start when the client retries with the answer, so code before this call must be
+   * safe to repeat. Throws -32021 when the client did not declare the `elicitation` capability.
+   */
+  elicit<T extends object>(dto: new (...args: never[]) => T, message: string): Promise<McpElicitation<T>>;
+  /** Asks the client's model for a completion (MCP sampling), delivered as `elicit` is. Needs the `sampling` capability. */
+  sample(request: McpSamplingRequest): Promise<McpSamplingResult>;
 }

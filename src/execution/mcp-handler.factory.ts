@@ -3,6 +3,7 @@ import { ContextIdFactory, ExternalContextCreator, ModuleRef, type ContextId } f
 import { MCP_CONTEXT_TYPE } from '../mcp-auth.constants.js';
 import { createDirectInvoker } from './mcp-direct.invoker.js';
 import { createFilterRunner } from './mcp-exception-filters.js';
+import { isClientRequestSignal } from './mcp-input-required.js';
 import { MCP_GUARDS_PASSED, McpGuardsPassedMarker } from './mcp-guards-passed.js';
 import type { McpHandlerInvoker, McpInvocation, McpInvocationState } from './mcp-invocation.js';
 import { declaresListSafe, listSafe, runGuards } from './mcp-list.guards.js';
@@ -163,7 +164,7 @@ export class McpHandlerFactory {
       try {
         return await invoke(invocation);
       } catch (error) {
-        if (!invocation.guardsPassed) throw error;
+        if (!invocation.guardsPassed || isClientRequestSignal(error)) throw error;
         const handled = await filters(error, [invocation.context.request, invocation.context.response, invocation]);
         if (handled) return handled.value;
         throw error;

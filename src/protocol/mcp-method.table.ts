@@ -125,8 +125,11 @@ export function createMethodTables(
 
   const legacy = new Map<string, McpMethod>();
   if (table.eras !== 'modern') {
-    legacy.set('initialize', (params) => {
+    legacy.set('initialize', (params, context) => {
       const requested = initializeVersion(params);
+      // What the client can be asked for (elicitation, sampling) in this session.
+      const session = (context as unknown as McpContextInternals)[MCP_REQUEST_STATE].session;
+      if (session) session.clientCapabilities = Object.freeze({ ...(params.capabilities as Record<string, unknown>) });
       return {
         protocolVersion: SUPPORTED_VERSIONS.includes(requested) ? requested : LATEST_VERSION,
         capabilities,

@@ -8,6 +8,8 @@ import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { jsonRpcErrorReply, jsonRpcResult } from './json-rpc.js';
 import { createMethodTables, type McpMethod } from './mcp-method.table.js';
 import { McpRequestContext, McpRequestHandle } from './mcp-request.context.js';
+import { McpClientInput, MRTR_METHODS } from './mcp-client-input.js';
+import { McpInputRequired, McpMissingClientCapability } from '../execution/mcp-input-required.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 import type { McpProtocolEras } from './mcp-versions.js';
 
@@ -37,6 +39,7 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly dispatcher: McpDispatcher,
     private readonly registry: McpRegistry,
     private readonly errors: McpErrorMapper,
+    private readonly input: McpClientInput,
     @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
 
@@ -100,18 +103,59 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     if (!method) return Promise.resolve(jsonRpcErrorReply(id, JsonRpcCode.MethodNotFound, 'Method not found'));
     const params = (message.params ?? {}) as Record<string, unknown>;
     const meta = params._meta as Record<string, unknown> | undefined;
+    const name = message.method as string;
     const fail = (error: unknown): JsonRpcMessage => {
-      const known = error instanceof McpProtocolError ? error : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, String(message.method)));
+      const known =
+        error instanceof McpProtocolError
+          ? error
+          : error instanceof McpMissingClientCapability
+            ? new McpProtocolError(JsonRpcCode.MissingRequiredClientCapability, error.message, { requiredCapabilities: { [error.capability]: {} } })
+            : new McpProtocolError(JsonRpcCode.InternalError, this.errors.mask(error, name));
       // 2026-07-28 answers an unknown resource with -32602, as JSON-RPC's invalid params.
       const code = modern && known.code === JsonRpcCode.ResourceNotFound ? JsonRpcCode.InvalidParams : known.code;
       return jsonRpcErrorReply(id, code, known.message, known instanceof McpStepUpRequired ? known.scopes : undefined, known.data);
     };
+    if (modern && MRTR_METHODS.has(name)) return this.answerRounds(id, name, method, params, meta, state, notify, handle, fail);
     let result: unknown;
     try {
-      result = method(params, new McpRequestContext(state, id, meta, handle, notify, this.dispatcher));
+      result = method(params, new McpRequestContext(state, id, meta, handle, notify, this.dispatcher, this.input));
     } catch (error) {
       return Promise.resolve(fail(error));
     }
     return Promise.resolve(result).then((value) => jsonRpcResult(id, value), fail);
+  }
+
+  /**
+   * A 2026-07-28 call, read or prompt: its handler may ask the client for input. The rounds its `requestState` carries
+   * are opened first; a handler that stops at an unanswered request (`McpInputRequired`) makes the result
+   * `input_required`, with a new sealed state. Never cached, never carrying caching hints.
+   */
+  private async answerRounds(
+    id: string | number,
+    name: string,
+    method: McpMethod,
+    params: Record<string, unknown>,
+    meta: Record<string, unknown> | undefined,
+    state: McpRequestState,
+    notify: ((message: JsonRpcMessage) => void) | undefined,
+    handle: McpRequestHandle,
+    fail: (error: unknown) => JsonRpcMessage,
+  ): Promise<JsonRpcMessage> {
+    try {
+      const rounds = await this.input.rounds(name, params, state.principal);
+      try {
+        return jsonRpcResult(id, await method(params, new McpRequestContext(state, id, meta, handle, notify, this.dispatcher, this.input, rounds)));
+      } catch (error) {
+        if (!(error instanceof McpInputRequired)) throw error;
+        return jsonRpcResult(id, await this.input.inputRequired(name, params, state.principal, rounds, error, this.serverInfo));
+      }
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
+  private get serverInfo(): Record<string, unknown> {
+    const { name, version, title } = this.options;
+    return { name, version, ...(title && { title }) };
   }
 }

@@ -11,6 +11,8 @@ export interface McpSessionState {
   logLevel?: McpLogLevel;
   /** Components this session enabled or disabled. */
   readonly visibility: McpSessionVisibility;
+  /** The capabilities the client declared in `initialize`. */
+  clientCapabilities?: Readonly<Record<string, unknown>>;
   /** Sends a server-initiated message on the session's own stream; false when it has none open. */
   notify?(message: JsonRpcMessage): boolean;
 }
@@ -22,6 +24,11 @@ export interface McpRequestState {
   readonly request?: unknown;
   readonly response?: unknown;
   readonly session?: McpSessionState;
+  /**
+   * 2025 transports that can carry a request to the client and its answer back (stateful HTTP on the call's own
+   * stream, stdio): sends it and resolves with the client's result (rejects with its error, or when `signal` aborts).
+   */
+  readonly ask?: (method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal) => Promise<unknown>;
   /** A 2026-07-28 request: what its envelope says. Absent for the 2025 era (its session holds that state). */
   readonly modern?: McpModernEnvelope;
   /**

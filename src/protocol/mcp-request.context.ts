@@ -1,4 +1,16 @@
-import { MCP_LOG_LEVELS, type McpContext, type McpLogLevel, type McpSession } from '../execution/mcp-context.js';
+import {
+  MCP_LOG_LEVELS,
+  type McpContext,
+  type McpElicitation,
+  type McpLogLevel,
+  type McpSamplingRequest,
+  type McpSamplingResult,
+  type McpSession,
+} from '../execution/mcp-context.js';
+import { McpInputRequired, McpMissingClientCapability, type McpClientRequest } from '../execution/mcp-input-required.js';
+import { McpToolError } from '../execution/mcp-tool.error.js';
+import { McpMessages } from '../mcp-auth.messages.js';
+import type { McpClientInput, McpRounds } from './mcp-client-input.js';
 import type { McpDispatcher } from '../protocol/mcp.dispatcher.js';
 import { MCP_REQUEST_STATE, MCP_SEND, type JsonRpcMessage, type McpRequestState } from './mcp-request-state.js';
 
@@ -46,6 +58,9 @@ export class McpRequestContext implements McpContext {
     private readonly handle: McpRequestHandle,
     private readonly notify: ((message: JsonRpcMessage) => void) | undefined,
     private readonly dispatcher: McpDispatcher,
+    private readonly input: McpClientInput,
+    /** 2026-07-28 requests that may end `input_required`: the answers their retry brings. */
+    private readonly rounds?: McpRounds,
   ) {}
   get [MCP_REQUEST_STATE]() {
     return this.state;
@@ -90,5 +105,35 @@ export class McpRequestContext implements McpContext {
     const minimum = modern ? modern.logLevel : this.state.session?.logLevel;
     if (minimum && rank(level) < rank(minimum)) return;
     this.notify?.({ jsonrpc: '2.0', method: 'notifications/message', params: { level, data, ...(logger && { logger }) } });
+  }
+
+  async elicit<T extends object>(dto: new (...args: never[]) => T, message: string): Promise<McpElicitation<T>> {
+    const params = { mode: 'form', message, requestedSchema: this.input.elicitationSchema(dto) };
+    return this.input.readElicitation(dto, await this.askClient('elicitation', { method: 'elicitation/create', params }));
+  }
+
+  async sample(request: McpSamplingRequest): Promise<McpSamplingResult> {
+    return this.input.readSampling(await this.askClient('sampling', { method: 'sampling/createMessage', params: { ...request } }));
+  }
+
+  /**
+   * One request to the client. 2026-07-28: its answer comes with the retry (the key is the request's position, the
+   * same on every round), else the handler stops here with `McpInputRequired`. 2025: sent on the transport, when it
+   * can carry one. Either way the client must have declared the capability.
+   */
+  private async askClient(capability: 'elicitation' | 'sampling', request: McpClientRequest): Promise<unknown> {
+    const modern = this.state.modern;
+    if (!modern && !this.state.ask) throw new McpToolError(McpMessages.clientUnreachable(capability));
+    const declared = modern ? modern.clientCapabilities : this.state.session?.clientCapabilities;
+    const value = declared?.[capability];
+    if (typeof value !== 'object' || value === null) throw new McpMissingClientCapability(capability);
+    if (modern) {
+      const rounds = this.rounds;
+      if (!rounds) throw new McpToolError(McpMessages.clientUnreachable(capability));
+      const key = `${capability}-${++rounds.count}`;
+      if (Object.hasOwn(rounds.answers, key)) return rounds.answers[key];
+      throw new McpInputRequired(key, request);
+    }
+    return this.state.ask!(request.method, request.params, this.signal);
   }
 }

@@ -3,6 +3,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { isNotification, isRequest, jsonRpcError } from './json-rpc.js';
 import { classifyMessage } from './mcp-envelope.js';
+import { McpToolError } from '../execution/mcp-tool.error.js';
 import type { McpDispatch, McpProtocol } from './mcp-protocol.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
@@ -31,18 +32,45 @@ export async function connectStdio(
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   transport.onclose = () => {
     for (const dispatch of inflight.values()) dispatch.cancel('connection closed');
+    for (const waiting of asked.values()) waiting.reject(new Error('connection closed'));
+    asked.clear();
     resolveClosed();
   };
   transport.onerror = (error) => errors.mask(error, 'MCP stdio');
+  // Requests the handlers send the client (elicitation, sampling), awaiting its answer on stdin.
+  const asked = new Map<string, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let asks = 0;
+  const ask = (method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = `s-${++asks}`;
+      const abort = () => {
+        if (asked.delete(id)) reject(new Error('request cancelled'));
+      };
+      if (signal.aborted) return abort();
+      signal.addEventListener('abort', abort, { once: true });
+      asked.set(id, { resolve, reject });
+      send({ jsonrpc: '2.0', id, method, params });
+    });
+  const connection: McpRequestState = { ...state, ask };
   transport.onmessage = (raw) => {
     const message = raw as unknown as JsonRpcMessage;
+    if (!('method' in message)) {
+      // The client's answer to one of `ask`'s requests.
+      const waiting = typeof message.id === 'string' ? asked.get(message.id) : undefined;
+      if (!waiting) return;
+      asked.delete(message.id as string);
+      const error = message.error as { message?: unknown } | undefined;
+      if (error) waiting.reject(new McpToolError(`The client refused the request: ${typeof error.message === 'string' ? error.message.slice(0, 200) : 'error'}`));
+      else waiting.resolve(message.result);
+      return;
+    }
     if (isRequest(message)) {
       const id = message.id as string | number;
       // Each line is classified on its own: a 2026-07-28 request (its `_meta` envelope) is served statelessly beside
       // a 2025 connection's requests.
       const era = classifyMessage(message, undefined, protocol.eras);
       if (era.era === 'rejected') return send(jsonRpcError(era.code, era.message, id, era.data));
-      const dispatch = protocol.dispatch(message, era.era === 'modern' ? { ...state, session: undefined, modern: era.envelope } : state, send);
+      const dispatch = protocol.dispatch(message, era.era === 'modern' ? { ...state, session: undefined, modern: era.envelope } : connection, send);
       inflight.set(id, dispatch);
       void dispatch.response.then((reply) => {
         if (inflight.get(id) === dispatch) inflight.delete(id);

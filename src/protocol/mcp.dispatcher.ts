@@ -10,6 +10,7 @@ import { MCP_REQUEST_STATE, MCP_SEND, type McpContextInternals, type McpRequestS
 import type { McpContext, McpSession, McpVisibilityFilter } from '../execution/mcp-context.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import type { McpInvocationState } from '../execution/mcp-invocation.js';
+import { isClientRequestSignal } from '../execution/mcp-input-required.js';
 import { toPromptResult, toResourceResult, toToolError, toToolResult } from '../execution/mcp-result.mapper.js';
 import { DEFAULT_VISIBILITY, type McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import { JsonRpcCode, McpProtocolError, McpStepUpRequired } from './json-rpc.errors.js';
@@ -100,6 +101,7 @@ export class McpDispatcher {
     try {
       return toToolResult(await component.invoke(invocation));
     } catch (error) {
+      if (isClientRequestSignal(error)) throw error;
       if (!invocation.guardsPassed) {
         const failure = this.access.guardFailure(error);
         if (failure.kind !== 'client-error') throw this.denial(failure, notFound);
@@ -213,6 +215,7 @@ export class McpDispatcher {
     try {
       return await component.invoke(invocation);
     } catch (error) {
+      if (isClientRequestSignal(error)) throw error;
       if (!invocation.guardsPassed) {
         const failure = this.access.guardFailure(error);
         if (failure.kind !== 'client-error') throw this.denial(failure, notFound);

@@ -129,15 +129,21 @@ export class McpHttpHandler {
     for (const message of messages) {
       if (isRequest(message)) requests.push(message);
       else if (isNotification(message)) this.forwardNotification(message, session);
-      // Responses to server-initiated requests: none are sent by this server, so there is nothing to route.
+      // The client's answer to a request this session's handler sent it (elicitation, sampling); never another's.
+      else session?.answer(message);
     }
     const headers: Record<string, string> = session ? { [SESSION_HEADER]: session.id } : {};
     if (requests.length === 0) return ex.sendEmpty(202, headers);
 
-    const state: McpRequestState = { transport: 'http', principal, request: ex.request, response: ex.response, session };
     // Stateful responses stream as SSE, but the stream opens only with its first event: until then a step-up
     // challenge can still be answered with HTTP 403.
     const streaming = this.stateful && accept !== undefined && acceptsAny(accept, ['text/event-stream']);
+    let stream: ServerResponse | undefined;
+    const open = () => (stream ??= ex.openStream(headers));
+    // A handler may send the client a request (elicitation, sampling) on this call's stream; the answer comes back
+    // in a POST of the same session.
+    const ask = streaming && session ? (method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal) => session.ask(method, params, signal, (m) => writeEvent(open(), m)) : undefined;
+    const state: McpRequestState = { transport: 'http', principal, request: ex.request, response: ex.response, session, ...(ask && { ask }) };
     if (requests.length === 1 && !streaming) {
       // The common case, a single request answered with JSON, without the batch bookkeeping below.
       const reply = await this.dispatchOne(ex, requests[0], state, session);
@@ -148,8 +154,6 @@ export class McpHttpHandler {
       if (!reply) return ex.sendEmpty(202, headers);
       return ex.sendJson(200, Array.isArray(body) ? [reply] : reply, headers);
     }
-    let stream: ServerResponse | undefined;
-    const open = () => (stream ??= ex.openStream(headers));
     const held: JsonRpcMessage[] = [];
     const notify = streaming ? (note: JsonRpcMessage) => writeEvent(open(), note) : undefined;
     const dispatched = requests.map((message) => {
@@ -218,8 +222,7 @@ export class McpHttpHandler {
     const stepUp = stepUpOf(reply);
     if (stepUp && !ex.finished) return this.stepUp(ex, stepUp, principal, reply, message, {});
     if (ex.finished || !reply) return;
-    const code = (reply.error as { code?: number } | undefined)?.code;
-    ex.sendJson(code === JsonRpcCode.MethodNotFound ? 404 : code === JsonRpcCode.HeaderMismatch ? 400 : 200, reply);
+    ex.sendJson(modernStatus((reply.error as { code?: number } | undefined)?.code), reply);
   }
 
   /**
@@ -323,6 +326,16 @@ export class McpHttpHandler {
 
 function fail(ex: HttpExchange, status: number, code: number, message: string): void {
   ex.sendJson(status, jsonRpcError(code, message));
+}
+
+/**
+ * The HTTP status of a 2026-07-28 reply: an unknown method is 404; a header mismatch and a missing client capability
+ * are 400 (the spec puts both on the error itself); every other result or error is 200.
+ */
+function modernStatus(code: number | undefined): number {
+  if (code === JsonRpcCode.MethodNotFound) return 404;
+  if (code === JsonRpcCode.HeaderMismatch || code === JsonRpcCode.MissingRequiredClientCapability) return 400;
+  return 200;
 }
 
 /** A request refused before dispatch, answered with its own id when it has one. */
