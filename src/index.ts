@@ -75,9 +75,11 @@ export {
 } from './authorization/mcp-authorization-check.js';
 export { McpAuthorize } from './authorization/mcp-authorize.decorator.js';
 export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
+export { McpNotifications } from './protocol/mcp-notifications.js';
+export type { McpListKind } from './protocol/mcp-subscriptions.js';
 export { McpComplete, type McpCompletionContext, type McpCompletionResult, type McpCompletionTarget } from './decorators/mcp-complete.decorator.js';
 export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
-export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';
+export type { McpSession, McpVisibilityFilter, McpElicitation, McpSamplingRequest, McpSamplingResult } from './execution/mcp-context.js';
 
 export {
   mcpSafeFetch,

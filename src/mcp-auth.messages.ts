@@ -98,6 +98,9 @@ export const McpMessages = {
   clientCapabilityMissing: (capability: string) => `Missing required client capability: ${capability}`,
   clientUnreachable: (kind: string) =>
     `This request cannot reach the client for ${kind}: it needs a 2026-07-28 client, a stateful session whose call accepts an event stream, or stdio`,
+  subscribeNeedsSession: () => 'Invalid Request: resources/subscribe needs a session (stateful HTTP or stdio); 2026-07-28 clients use subscriptions/listen',
+  tooManySubscriptions: (max: number) => `Invalid params: at most ${max} resource subscriptions`,
+  listenNeedsStream: () => 'Not Acceptable: subscriptions/listen answers with an event stream; the Accept header must include text/event-stream',
   methodNotAllowedModern: () => 'Method not allowed: this endpoint speaks MCP 2026-07-28, which takes POST only',
   batchNotModern: () => 'Invalid Request: JSON-RPC batches cannot carry MCP 2026-07-28 requests, and a 2026-07-28 endpoint takes none',
   responseNotModern: () => 'Invalid Request: JSON-RPC responses cannot be posted to an MCP 2026-07-28 endpoint',

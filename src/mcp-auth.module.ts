@@ -25,6 +25,8 @@ import { bindPolicy } from './net/mcp-safe-fetch.js';
 import { McpAuthorizationServerMetadata } from './oauth/authorization-server.metadata.js';
 import { McpProtocol } from './protocol/mcp-protocol.js';
 import { McpClientInput } from './protocol/mcp-client-input.js';
+import { McpSubscriptions } from './protocol/mcp-subscriptions.js';
+import { McpNotifications } from './protocol/mcp-notifications.js';
 import { createMcpRouteController } from './transport/mcp-http.controller.js';
 import { McpBodyErrors } from './transport/mcp-body-errors.js';
 import { McpBodyLimit } from './transport/mcp-body-limit.js';
@@ -53,6 +55,8 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpDispatcher,
     McpProtocol,
     McpClientInput,
+    McpSubscriptions,
+    McpNotifications,
     McpSessionStore,
     McpHttpHandler,
     McpOriginGuard,
@@ -73,7 +77,7 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     McpBodyErrors,
     McpBodyLimit,
   ],
-  exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpAuthenticationService, McpAuthenticationGuard],
+  exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpNotifications, McpAuthenticationService, McpAuthenticationGuard],
 })
 export class McpAuthModule extends McpAuthConfigurableModule {
   static forRoot(options: typeof MCP_OPTIONS_TYPE): DynamicModule {

@@ -7,6 +7,7 @@ import { LATEST_VERSION, SUPPORTED_VERSIONS, type McpProtocolEras } from './mcp-
 import { META, supportedVersions } from './mcp-envelope.js';
 import { resultFields, withResultFields, type McpResultFields } from './json-rpc.js';
 import type { McpFamily } from '../discovery/mcp.registry.js';
+import type { McpSubscriptions } from './mcp-subscriptions.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { MCP_REQUEST_STATE, type McpContextInternals } from './mcp-request-state.js';
 
@@ -93,6 +94,7 @@ export interface McpMethodTableOptions {
 export function createMethodTables(
   registry: McpRegistry,
   dispatcher: McpDispatcher,
+  subscriptions: McpSubscriptions,
   options: McpResolvedOptions,
   table: McpMethodTableOptions,
 ): { readonly legacy: ReadonlyMap<string, McpMethod>; readonly modern: ReadonlyMap<string, McpMethod> } {
@@ -102,7 +104,7 @@ export function createMethodTables(
     logging: {},
     ...(registry.completes && { completions: {} }),
     ...(tools.size && { tools: { listChanged: true } }),
-    ...(hasResources && { resources: { listChanged: true } }),
+    ...(hasResources && { resources: { subscribe: true, listChanged: true } }),
     ...(prompts.size && { prompts: { listChanged: true } }),
   };
   const serverInfo = { name: options.name, version: options.version, ...(options.title && { title: options.title }) };
@@ -138,6 +140,10 @@ export function createMethodTables(
       };
     });
     legacy.set('ping', () => ({}));
+    if (hasResources) {
+      legacy.set('resources/subscribe', (p, c) => subscriptions.subscribe(str(p.uri), c));
+      legacy.set('resources/unsubscribe', (p, c) => subscriptions.unsubscribe(str(p.uri), c));
+    }
     legacy.set('logging/setLevel', (params, context) => {
       const level = logLevel(params);
       const session = (context as unknown as McpContextInternals)[MCP_REQUEST_STATE].session;
@@ -171,6 +177,7 @@ export function createMethodTables(
       cacheable('public', table.listTtlMs),
     );
     modern.set('server/discover', () => discover);
+    modern.set('subscriptions/listen', (p, c) => subscriptions.listen(p, c).then((v) => withResultFields(v, complete)));
     for (const [name, method] of shared) {
       const fields = fieldsOf[name] ?? complete;
       modern.set(name, (params, context) => {

@@ -9,6 +9,7 @@ import { jsonRpcErrorReply, jsonRpcResult } from './json-rpc.js';
 import { createMethodTables, type McpMethod } from './mcp-method.table.js';
 import { McpRequestContext, McpRequestHandle } from './mcp-request.context.js';
 import { McpClientInput, MRTR_METHODS } from './mcp-client-input.js';
+import { McpSubscriptions } from './mcp-subscriptions.js';
 import { McpInputRequired, McpMissingClientCapability } from '../execution/mcp-input-required.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 import type { McpProtocolEras } from './mcp-versions.js';
@@ -40,11 +41,12 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly registry: McpRegistry,
     private readonly errors: McpErrorMapper,
     private readonly input: McpClientInput,
+    private readonly subscriptions: McpSubscriptions,
     @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.tables = createMethodTables(this.registry, this.dispatcher, this.options, this.options.protocol);
+    this.tables = createMethodTables(this.registry, this.dispatcher, this.subscriptions, this.options, this.options.protocol);
   }
 
   /** Answers one request (a message with a method and an id). `notify` carries the request's own notifications. */
@@ -85,6 +87,8 @@ export class McpProtocol implements OnApplicationBootstrap, BeforeApplicationShu
    * handlers' abort signals fire), so the HTTP server can drain.
    */
   async beforeApplicationShutdown(): Promise<void> {
+    // Long-lived listen streams end gracefully at once, rather than waiting out the grace period to be cancelled.
+    this.subscriptions.endAll();
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (this.inflight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     for (const handle of [...this.inflight]) handle.abort('server shutting down');

@@ -1,5 +1,5 @@
 import type { McpPrincipal } from '../authentication/mcp-principal.js';
-import type { McpLogLevel } from '../execution/mcp-context.js';
+import type { McpContext, McpLogLevel } from '../execution/mcp-context.js';
 import type { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import type { McpModernEnvelope } from './mcp-envelope.js';
 import type { McpParamHeader } from '../discovery/mcp-param-headers.js';
@@ -11,6 +11,8 @@ export interface McpSessionState {
   logLevel?: McpLogLevel;
   /** Components this session enabled or disabled. */
   readonly visibility: McpSessionVisibility;
+  /** 2025 `resources/subscribe`: the URIs subscribed to, with the context of the subscribing request. */
+  subscriptions?: Map<string, McpContext>;
   /** The capabilities the client declared in `initialize`. */
   clientCapabilities?: Readonly<Record<string, unknown>>;
   /** Sends a server-initiated message on the session's own stream; false when it has none open. */

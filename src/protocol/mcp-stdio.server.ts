@@ -5,6 +5,7 @@ import { isNotification, isRequest, jsonRpcError } from './json-rpc.js';
 import { classifyMessage } from './mcp-envelope.js';
 import { McpToolError } from '../execution/mcp-tool.error.js';
 import type { McpDispatch, McpProtocol } from './mcp-protocol.js';
+import type { McpSubscriptions } from './mcp-subscriptions.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
 
 export interface McpStdioConnection {
@@ -20,6 +21,7 @@ export interface McpStdioConnection {
 export async function connectStdio(
   protocol: McpProtocol,
   errors: McpErrorMapper,
+  subscriptions: McpSubscriptions,
   state: McpRequestState,
   streams: { stdin?: Readable; stdout?: Writable } = {},
 ): Promise<McpStdioConnection> {
@@ -34,6 +36,7 @@ export async function connectStdio(
     for (const dispatch of inflight.values()) dispatch.cancel('connection closed');
     for (const waiting of asked.values()) waiting.reject(new Error('connection closed'));
     asked.clear();
+    detach?.();
     resolveClosed();
   };
   transport.onerror = (error) => errors.mask(error, 'MCP stdio');
@@ -52,6 +55,13 @@ export async function connectStdio(
       send({ jsonrpc: '2.0', id, method, params });
     });
   const connection: McpRequestState = { ...state, ask };
+  // The connection is the 2025 session: it hears of list changes and of its resource subscriptions.
+  const session = state.session;
+  let detach: (() => void) | undefined;
+  if (session) {
+    session.notify ??= (message) => (send(message), true);
+    detach = subscriptions.attach(session);
+  }
   transport.onmessage = (raw) => {
     const message = raw as unknown as JsonRpcMessage;
     if (!('method' in message)) {

@@ -135,6 +135,35 @@ export class McpDispatcher {
     throw denied ? this.denial(denied, notFound) : notFound();
   }
 
+  /** Whether the caller may read this URI now (the admission of `resources/read`, without running anything). */
+  async canRead(uri: string, context: McpContext): Promise<boolean> {
+    if (uri.length > MAX_RESOURCE_URI_LENGTH) return false;
+    const caller = this.caller(context);
+    for (const { component } of this.registry.resolveResource(uri)) {
+      if ((await this.access.admit(component, caller)).kind === 'allowed') return true;
+    }
+    return false;
+  }
+
+  /** As `canRead`, but a refusal is the error `resources/read` would answer with (hidden answers like missing). */
+  async requireReadable(uri: string, context: McpContext): Promise<void> {
+    if (uri.length > MAX_RESOURCE_URI_LENGTH) throw new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.resourceUriTooLong(MAX_RESOURCE_URI_LENGTH));
+    const notFound = () => new McpProtocolError(JsonRpcCode.ResourceNotFound, McpMessages.unknownResource(uri), { uri });
+    const caller = this.caller(context);
+    let denied: McpDenial | undefined;
+    for (const { component } of this.registry.resolveResource(uri)) {
+      const decision = await this.access.admit(component, caller);
+      if (decision.kind === 'allowed') return;
+      if (decision.kind !== 'hidden') denied ??= decision;
+    }
+    throw denied ? this.denial(denied, notFound) : notFound();
+  }
+
+  /** Whether the server has components of this list. */
+  has(kind: 'tools' | 'prompts' | 'resources'): boolean {
+    return kind === 'resources' ? this.registry.resources.size + this.registry.resourceTemplates.size > 0 : this.registry[kind].size > 0;
+  }
+
   async getPrompt(name: string, rawArguments: unknown, context: McpContext): Promise<Json> {
     const notFound = () => new McpProtocolError(JsonRpcCode.InvalidParams, McpMessages.unknownPrompt(name));
     const component = this.registry.prompts.get(name);

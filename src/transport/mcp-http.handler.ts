@@ -10,6 +10,7 @@ import type { McpHttpOptions, McpResolvedOptions } from '../mcp-auth.options.js'
 import { isNotification, isRequest, jsonRpcError, parseJsonRpcBody, stepUpOf, SUPPORTED_VERSIONS } from '../protocol/json-rpc.js';
 import type { JsonRpcMessage, McpRequestState } from '../protocol/mcp-request-state.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
+import { McpSubscriptions } from '../protocol/mcp-subscriptions.js';
 import { isJsonContentType } from './body-reader.js';
 import { createHttpExchange, type HttpExchange } from './http-exchange.js';
 import { McpSessionStore, type McpHttpSession } from './mcp-session.store.js';
@@ -36,6 +37,7 @@ export class McpHttpHandler {
   constructor(
     private readonly protocol: McpProtocol,
     private readonly sessions: McpSessionStore,
+    private readonly subscriptions: McpSubscriptions,
     @Inject(MCP_RESOLVED_OPTIONS) options: McpResolvedOptions,
   ) {
     this.http = options.http || undefined;
@@ -119,6 +121,8 @@ export class McpHttpHandler {
         if (!session) {
           return ex.sendJson(503, jsonRpcError(JsonRpcCode.ServerError, McpMessages.tooManySessions()), { 'retry-after': '30' });
         }
+        // The session hears of list changes and of the resources it subscribes to, until it closes.
+        session.onClose = this.subscriptions.attach(session);
       } else {
         session = this.findSession(ex, principal);
         if (!session) return;
@@ -214,7 +218,11 @@ export class McpHttpHandler {
     };
     let stream: ServerResponse | undefined;
     const notify = accept !== undefined && acceptsAny(accept, ['text/event-stream']) ? (note: JsonRpcMessage) => writeEvent((stream ??= ex.openStream({})), note) : undefined;
-    const reply = await this.dispatchOne(ex, message, state, undefined, notify);
+    const listening = message.method === 'subscriptions/listen';
+    if (listening && !notify) return fail(ex, 406, JsonRpcCode.InvalidRequest, McpMessages.listenNeedsStream());
+    // A long-lived listen stream gets keep-alive comments, so intermediaries do not close it while it is quiet.
+    const keepAlive = listening ? setInterval(() => stream?.write(': keep-alive\n\n'), this.http!.keepAliveMs).unref() : undefined;
+    const reply = await this.dispatchOne(ex, message, state, undefined, notify).finally(() => clearInterval(keepAlive));
     if (stream) {
       if (reply) writeEvent(stream, reply);
       return void stream.end();

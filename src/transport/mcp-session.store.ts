@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
-import type { McpLogLevel } from '../execution/mcp-context.js';
+import type { McpContext, McpLogLevel } from '../execution/mcp-context.js';
 import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
@@ -19,6 +19,9 @@ export class McpHttpSession implements McpSessionState {
   /** Client request id → the request in flight, for `notifications/cancelled` and DELETE. */
   readonly inflight = new Map<string | number, McpDispatch>();
   clientCapabilities?: Readonly<Record<string, unknown>>;
+  subscriptions?: Map<string, McpContext>;
+  /** Called once when the session closes. */
+  onClose?: () => void;
   /** Requests this session's handlers sent the client, awaiting its answer. */
   private readonly asked = new Map<string, { resolve(value: unknown): void; reject(error: Error): void }>();
   private asks = 0;
@@ -93,6 +96,8 @@ export class McpHttpSession implements McpSessionState {
   }
 
   close(): void {
+    this.onClose?.();
+    this.onClose = undefined;
     for (const waiting of this.asked.values()) waiting.reject(new Error('session closed'));
     this.asked.clear();
     const stream = this.stream;

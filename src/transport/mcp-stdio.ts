@@ -6,6 +6,7 @@ import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import { McpMessages } from '../mcp-auth.messages.js';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { McpSessionVisibility } from '../execution/mcp-session-visibility.js';
+import { McpSubscriptions } from '../protocol/mcp-subscriptions.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { connectStdio, type McpStdioConnection } from '../protocol/mcp-stdio.server.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
@@ -75,7 +76,9 @@ export async function runMcpStdio(app: INestApplicationContext, options: McpStdi
   app.useLogger(new McpStdioLogger());
   const principal = await stdioPrincipal(app, options.env ?? process.env);
   const errors = app.get(McpErrorMapper, { strict: false });
-  const connection = await connectStdio(protocol, errors, { transport: 'stdio', principal, session: { visibility: new McpSessionVisibility() } }, options);
+  const subscriptions = app.get(McpSubscriptions, { strict: false });
+  const session = { visibility: new McpSessionVisibility() };
+  const connection = await connectStdio(protocol, errors, subscriptions, { transport: 'stdio', principal, session }, options);
   if (options.closeAppOnExit !== false) void connection.closed.then(() => app.close());
   return connection;
 }
