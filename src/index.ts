@@ -1,6 +1,6 @@
 export { McpAuthModule } from './mcp-auth.module.js';
 export { MCP_MODULE_OPTIONS } from './mcp-auth.module-definition.js';
-export type { McpAuthModuleOptions, McpHttpOptions, McpStdioAuthOptions } from './mcp-auth.options.js';
+export type { McpAuthModuleOptions, McpHttpOptions, McpLoggingOptions, McpStdioAuthOptions } from './mcp-auth.options.js';
 
 export { McpTool } from './decorators/mcp-tool.decorator.js';
 export { McpResource, McpResourceTemplate } from './decorators/mcp-resource.decorator.js';
@@ -67,5 +67,5 @@ export {
 } from './authorization/mcp-authorization-check.js';
 export { McpAuthorize } from './authorization/mcp-authorize.decorator.js';
 export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
-export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
+export type { McpAuthorizationDecision, McpDecisionOutcome } from './authorization/mcp-authorization-check.js';
 export type { McpSession, McpVisibilityFilter } from './execution/mcp-context.js';
