@@ -180,8 +180,13 @@ function addDependencies(auth: McpAuthChoice, skipInstall: boolean): Rule {
     }
     if (!added.length) return tree;
     tree.overwrite('/package.json', `${JSON.stringify(pkg, null, 2)}\n`);
-    if (skipInstall) context.logger.info(`Added to package.json: ${added.join(', ')}. Run your package manager's install.`);
-    else context.addTask(new NodePackageInstallTask());
+    if (skipInstall) {
+      context.logger.info(`Added to package.json: ${added.join(', ')}. Run your package manager's install.`);
+    } else {
+      // The Nest CLI keeps `-s` for itself (it skips installing nestjs-mcp-auth only); `--skip-install` reaches us too.
+      context.logger.info(`Added to package.json and installing: ${added.join(', ')} (to skip the installation, pass --skip-install in full; -s is not passed on by the Nest CLI).`);
+      context.addTask(new NodePackageInstallTask());
+    }
     return tree;
   };
 }
