@@ -2,7 +2,7 @@ import type { ConfigService } from '@nestjs/config';
 import { McpJwt, McpStaticTokens, type McpAuthenticatorSpec, type McpAuthModuleOptions } from 'nestjs-mcp-auth';
 import { NOTES_SCOPES } from './notes/notes.scopes.js';
 
-/** The MCP route (MCP_PATH, default `/mcp`); main.ts prints the endpoint URL with it. */
+/** The MCP route (MCP_PATH, default `/mcp`). */
 export const mcpPath = (config: ConfigService): string => config.get('MCP_PATH', '/mcp');
 
 /** The development token (MCP_DEV_TOKEN overrides it). Static tokens refuse to start with NODE_ENV=production. */

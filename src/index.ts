@@ -4,6 +4,7 @@ export type {
   McpAuthModuleOptions,
   McpAuthorizationServerOptions,
   McpHttpOptions,
+  McpLoggingOptions,
   McpProtocolOptions,
   McpRemoteAuthorizationServerOptions,
   McpStdioAuthOptions,
@@ -78,7 +79,7 @@ export { McpListSafe } from './decorators/mcp-list-safe.decorator.js';
 export { McpNotifications } from './protocol/mcp-notifications.js';
 export type { McpListKind } from './protocol/mcp-subscriptions.js';
 export { McpComplete, type McpCompletionContext, type McpCompletionResult, type McpCompletionTarget } from './decorators/mcp-complete.decorator.js';
-export type { McpAuthorizationDecision } from './authorization/mcp-authorization-check.js';
+export type { McpAuthorizationDecision, McpDecisionOutcome } from './authorization/mcp-authorization-check.js';
 export type { McpSession, McpVisibilityFilter, McpElicitation, McpSamplingRequest, McpSamplingResult } from './execution/mcp-context.js';
 
 export {

@@ -6,6 +6,8 @@ import type { McpFetchFailure, McpFetchRefusal } from './net/mcp-fetch.error.js'
 export const McpMessages = {
   optionInvalid: (path: string, expected: string, got: unknown) =>
     `McpAuthModule: option "${path}" must be ${expected} (got ${describe(got)}).`,
+  optionUnknown: (path: string, known: readonly string[]) =>
+    `McpAuthModule: there is no option "${path}"; the options there are ${known.map((k) => `"${k}"`).join(', ')}.`,
   optionRequired: (path: string, hint: string) => `McpAuthModule: option "${path}" is required. ${hint}`,
   duplicateComponent: (kind: string, name: string, first: string, second: string) =>
     `McpAuthModule: two ${kind}s are named "${name}": ${first} and ${second}. Give one of them another name with the "name" option of its decorator.`,

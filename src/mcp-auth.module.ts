@@ -3,6 +3,7 @@ import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { McpAuthenticationGuard } from './authentication/mcp-authentication.guard.js';
 import { McpAuthenticationService } from './authentication/mcp-authentication.service.js';
 import { McpProtectedResourceMetadata } from './authentication/protected-resource.metadata.js';
+import { McpAudit } from './authorization/mcp-audit.js';
 import { McpAuthorizer } from './authorization/mcp-authorizer.js';
 import { McpMetadataAccessor } from './discovery/mcp-metadata.accessor.js';
 import { McpExplorer } from './discovery/mcp.explorer.js';
@@ -34,6 +35,7 @@ import { McpHttpHandler } from './transport/mcp-http.handler.js';
 import { McpOriginGuard } from './transport/mcp-origin.guard.js';
 import { McpRouteGuard } from './transport/mcp-route.guard.js';
 import { McpSessionStore } from './transport/mcp-session.store.js';
+import { McpStartupLog } from './transport/mcp-startup.log.js';
 
 /**
  * Serves decorated provider methods as an MCP server.
@@ -73,9 +75,11 @@ import { McpSessionStore } from './transport/mcp-session.store.js';
     { provide: MCP_OUTBOUND_FETCH, useFactory: outboundFetch, inject: [MCP_RESOLVED_OPTIONS] },
     McpAuthorizationServerMetadata,
     McpAuthorizer,
+    McpAudit,
     McpAccess,
     McpBodyErrors,
     McpBodyLimit,
+    McpStartupLog,
   ],
   exports: [MCP_MODULE_OPTIONS, MCP_RESOLVED_OPTIONS, McpRegistry, McpProtocol, McpNotifications, McpAuthenticationService, McpAuthenticationGuard],
 })

@@ -81,6 +81,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     throw new Error(McpMessages.optionInvalid('onAuthDecision', 'a function', options.onAuthDecision));
   }
   optionalString(options.resourceName, 'resourceName');
+  const logging = resolveLogging(options.logging);
   return {
     name: options.name,
     version: options.version,
@@ -107,6 +108,7 @@ export function resolveMcpOptions(options: McpAuthModuleOptions): McpResolvedOpt
     authorize,
     onDenied,
     onAuthDecision: options.onAuthDecision,
+    logging,
   };
 }
 
@@ -142,6 +144,24 @@ function resolveAuthorizationServer(value: McpRemoteAuthorizationServerOptions, 
     metadataTimeoutMs: duration('metadataTimeoutMs', 100),
     metadataRetryMs: duration('metadataRetryMs', 0),
   };
+}
+
+function resolveLogging(logging: McpAuthModuleOptions['logging']): McpResolvedOptions['logging'] {
+  if (logging === undefined) return MCP_DEFAULTS.logging;
+  if (typeof logging !== 'object' || logging === null || Array.isArray(logging)) {
+    throw new Error(McpMessages.optionInvalid('logging', 'an object such as { startup: false, authDecisions: true }', logging));
+  }
+  for (const key of Object.keys(logging)) {
+    if (!(key in MCP_DEFAULTS.logging)) {
+      throw new Error(McpMessages.optionUnknown(`logging.${key}`, Object.keys(MCP_DEFAULTS.logging)));
+    }
+  }
+  const flag = (name: keyof typeof MCP_DEFAULTS.logging): boolean => {
+    const value = logging[name] ?? MCP_DEFAULTS.logging[name];
+    if (typeof value !== 'boolean') throw new Error(McpMessages.optionInvalid(`logging.${name}`, 'a boolean', value));
+    return value;
+  };
+  return { startup: flag('startup'), authDecisions: flag('authDecisions') };
 }
 
 /** RFC 9728 §3.1: the well-known segment goes between the host and the resource's path. */

@@ -166,8 +166,28 @@ export interface McpAuthModuleOptions {
    * Components may override it.
    */
   onDenied?: 'hide' | 'challenge';
-  /** Called with every authorization decision (also logged at debug level). Never receives a token. */
+  /**
+   * Called with every authorization decision: each component of each list answer, each call. Never receives a token.
+   * Nothing is built for it when neither this hook nor `logging.authDecisions` is set.
+   */
   onAuthDecision?: (decision: McpAuthorizationDecision) => void;
+  /** What the module writes to the app's logger on its own. */
+  logging?: McpLoggingOptions;
+}
+
+/** What the module logs besides warnings and errors. */
+export interface McpLoggingOptions {
+  /**
+   * One line per server once it listens (over stdio: once connected, on stderr): endpoint URL, transport and session
+   * mode, component counts, authenticators, protected resource metadata URL; with a static development token, a
+   * ready-to-paste curl command too. Default `true`.
+   */
+  startup?: boolean;
+  /**
+   * Each authorization decision as an `mcp.auth.decision` JSON line at `log` level (the same records
+   * `onAuthDecision` receives). Default `false`: a list answer would otherwise log a line per component.
+   */
+  authDecisions?: boolean;
 }
 
 export interface McpStdioAuthOptions {
@@ -205,6 +225,7 @@ export interface McpResolvedOptions {
   readonly authorize: readonly McpAuthorizationCheck[];
   readonly onDenied: 'hide' | 'challenge';
   readonly onAuthDecision?: (decision: McpAuthorizationDecision) => void;
+  readonly logging: Readonly<Required<McpLoggingOptions>>;
 }
 
 export const MCP_DEFAULTS = {
@@ -228,4 +249,5 @@ export const MCP_DEFAULTS = {
   metadataTimeoutMs: 5_000,
   metadataRetryMs: 30_000,
   metadataMaxBytes: 256 * 1024,
+  logging: { startup: true, authDecisions: false },
 } as const;

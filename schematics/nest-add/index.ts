@@ -44,6 +44,11 @@ export interface NestAddOptions extends ProjectOptions {
 const AUTH_CHOICES: readonly McpAuthChoice[] = ['jwt', 'passport', 'static', 'none'];
 const SAMPLE_FILE = 'mcp/whoami.tool.ts';
 const DEV_TOKEN = 'mcp-dev-token';
+/**
+ * The Inspector release to run with npx: on Node 20 a bare `npx @modelcontextprotocol/inspector` resolves 0.15.0 (newer
+ * releases declare Node 22), whose CLI has no --header. 2.12.0 runs on Node 20.19 and later (see docs/inspector.md).
+ */
+const INSPECTOR = '@modelcontextprotocol/inspector@2.12.0';
 
 /** This package's own package.json: the versions to add to the app come from it. */
 function ownPackageJson(): PackageJson {
@@ -180,8 +185,13 @@ function addDependencies(auth: McpAuthChoice, skipInstall: boolean): Rule {
     }
     if (!added.length) return tree;
     tree.overwrite('/package.json', `${JSON.stringify(pkg, null, 2)}\n`);
-    if (skipInstall) context.logger.info(`Added to package.json: ${added.join(', ')}. Run your package manager's install.`);
-    else context.addTask(new NodePackageInstallTask());
+    if (skipInstall) {
+      context.logger.info(`Added to package.json: ${added.join(', ')}. Run your package manager's install.`);
+    } else {
+      // The Nest CLI keeps `-s` for itself (it skips installing nestjs-mcp-auth only); `--skip-install` reaches us too.
+      context.logger.info(`Added to package.json and installing: ${added.join(', ')} (to skip the installation, pass --skip-install in full; -s is not passed on by the Nest CLI).`);
+      context.addTask(new NodePackageInstallTask());
+    }
     return tree;
   };
 }
@@ -233,10 +243,10 @@ export function summary(input: SummaryInput): string {
       `  MCP_DEV_TOKEN     the development token (default ${DEV_TOKEN}); it holds every scope the generated components ask for`,
       '',
       'Connect a client with the development token:',
-      `  npx @modelcontextprotocol/inspector --cli ${endpoint} --transport http --method tools/list --header "Authorization: Bearer ${DEV_TOKEN}"`,
+      `  npx -y ${INSPECTOR} --cli ${endpoint} --transport http --method tools/list --header "Authorization: Bearer ${DEV_TOKEN}"`,
     );
   } else {
-    lines.push('', 'Connect a client:', `  npx @modelcontextprotocol/inspector --cli ${endpoint} --transport http --method tools/list`);
+    lines.push('', 'Connect a client:', `  npx -y ${INSPECTOR} --cli ${endpoint} --transport http --method tools/list`);
   }
   lines.push(
     '',

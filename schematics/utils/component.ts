@@ -113,7 +113,11 @@ export function componentSchematic(kind: ComponentKind): (options: ComponentOpti
     const sampleUri = templateVariables.reduce((text, variable) => text.replace(`{${variable}}`, '42'), uri);
 
     if (options.scopes === undefined || options.scopes === '') {
-      context.logger.info(`${component.name} asks for the scope ${derived} (derived from the name; the schematics CLI takes --scopes).`);
+      // `nest g` refuses options it does not know (--scopes, --description, --uri, --module): name the command that takes them.
+      context.logger.info(
+        `${component.name} asks for the scope ${derived} (derived from the name). For other scopes, answer the prompt nest g shows in a ` +
+          `terminal, or run: npx @angular-devkit/schematics-cli nestjs-mcp-auth:${kind} ${options.name} --scopes <scope,scope>`,
+      );
     }
 
     const files = apply(url('./files'), [

@@ -54,6 +54,11 @@ export interface McpAuthenticatorFactory {
   readonly scopes?: readonly string[];
   /** Issuers this authenticator trusts (defaults for `authorizationServers`). */
   readonly issuers?: readonly string[];
+  /**
+   * A development token the startup line may print in a ready-to-paste command. Only `McpStaticTokens` sets it (not
+   * with `allowInProduction`); a real credential must never be put here.
+   */
+  readonly developmentToken?: string;
   create(setup: McpAuthenticatorSetup): McpAuthenticator | Promise<McpAuthenticator>;
 }
 

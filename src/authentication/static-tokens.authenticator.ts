@@ -28,7 +28,7 @@ export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticat
     }
     return { digest: digest(token), result: toMcpPrincipal(init, 'static') };
   });
-  return {
+  const factory: McpAuthenticatorFactory = {
     kind: 'static',
     create() {
       if (process.env.NODE_ENV === 'production' && !options.allowInProduction) {
@@ -46,4 +46,9 @@ export function McpStaticTokens(options: McpStaticTokensOptions): McpAuthenticat
       };
     },
   };
+  if (!options.allowInProduction) {
+    // For the startup line's curl command. Not enumerable, so serializing or logging the options does not show it.
+    Object.defineProperty(factory, 'developmentToken', { value: Object.keys(options.tokens)[0], enumerable: false });
+  }
+  return factory;
 }

@@ -6,6 +6,7 @@ import type { McpComponentInfo, McpInvocation, McpPhase } from '../execution/mcp
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { ALLOW, McpAuthorizationError, type McpAuthorizationContext, type McpCheckOutcome } from './mcp-authorization-check.js';
+import { McpAudit } from './mcp-audit.js';
 import { McpAuthorizer, type McpCompiledAuthorization } from './mcp-authorizer.js';
 import { decisionKey, McpCallerCache } from './mcp-decision.cache.js';
 
@@ -48,7 +49,8 @@ export type McpDenial = Exclude<McpAccessDecision, { kind: 'allowed' }>;
 export type McpGuardFailure = McpDenial | { readonly kind: 'client-error'; readonly error: HttpException };
 
 const HIDDEN: McpDenial = Object.freeze({ kind: 'hidden' });
-const DENIED: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false, requiredScopes: [], failed: 'hidden' });
+const DENIED: McpCheckOutcome = Object.freeze({ allowed: false, scopeOnly: false, requiredScopes: [], failed: 'list-safe guard' });
+const NOT_VISIBLE: McpCheckOutcome = Object.freeze({ ...DENIED, failed: 'session visibility' });
 
 /**
  * The decision site. The list predicate — session visibility, the `auth:` checks, then the guards marked
@@ -63,6 +65,7 @@ export class McpAccess {
 
   constructor(
     private readonly authorizer: McpAuthorizer,
+    private readonly audit: McpAudit,
     private readonly errors: McpErrorMapper,
     @Inject(MCP_RESOLVED_OPTIONS) private readonly options: McpResolvedOptions,
   ) {}
@@ -83,7 +86,7 @@ export class McpAccess {
     return outcome instanceof Promise ? outcome.then((o) => this.shows(component, caller, o)) : this.shows(component, caller, outcome);
   }
 
-  /** Whether a call may proceed to argument validation; a denied call is audited. */
+  /** Whether a call may proceed to argument validation; a denied call is recorded for the audit. */
   admit(component: McpAccessTarget, caller: McpCaller): McpAccessDecision | Promise<McpAccessDecision> {
     const outcome = this.predicate(component, caller);
     return outcome instanceof Promise ? outcome.then((o) => this.admission(component, caller, o)) : this.admission(component, caller, outcome);
@@ -94,12 +97,16 @@ export class McpAccess {
    * run again with the validated arguments.
    */
   authorize(component: McpAccessTarget, caller: McpCaller, args: unknown, admitted: McpAccessDecision): McpAccessDecision | Promise<McpAccessDecision> {
-    const context = this.checkContext(component, caller, 'call', args);
     if (this.isPure(component) && admitted.kind === 'allowed') {
-      this.authorizer.audit(context, admitted.outcome);
+      if (this.audit.enabled) this.recordCall(component, caller, admitted, admitted.outcome);
       return admitted;
     }
-    return this.authorizer.evaluate(component.authorization, context).then((outcome) => this.classify(component, caller, outcome));
+    const context = this.checkContext(component, caller, 'call', args);
+    return this.authorizer.evaluate(component.authorization, context).then((outcome) => {
+      const decision = this.classify(component, caller, outcome);
+      if (this.audit.enabled) this.recordCall(component, caller, decision, outcome);
+      return decision;
+    });
   }
 
   /** An exception thrown by the app's guards during the call (before every guard passed). */
@@ -115,7 +122,7 @@ export class McpAccess {
 
   /** The predicate's raw outcome: cached when pure. */
   private predicate(component: McpAccessTarget, caller: McpCaller): McpCheckOutcome | Promise<McpCheckOutcome> {
-    if (!caller.visibility.allows(component)) return DENIED;
+    if (!caller.visibility.allows(component)) return NOT_VISIBLE;
     if (!this.isPure(component)) return this.evaluateListPhase(component, caller);
     const key = decisionKey(caller.principal);
     const cached = this.decisions.get(key, component);
@@ -143,14 +150,25 @@ export class McpAccess {
    * a client must know the tool to be told which scopes it needs. An explicit refusal's message is for calls only.
    */
   private shows(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): boolean {
-    return outcome.allowed || (outcome.message === undefined && this.stepUpScopes(component, caller, outcome) !== undefined);
+    if (outcome.allowed) {
+      if (this.audit.enabled) this.audit.record(caller.principal, component.info, 'list', 'listed', outcome);
+      return true;
+    }
+    const stepUp = outcome.message === undefined ? this.stepUpScopes(component, caller, outcome) : undefined;
+    if (this.audit.enabled) this.audit.record(caller.principal, component.info, 'list', stepUp ? 'listed' : 'hidden', outcome, stepUp);
+    return stepUp !== undefined;
   }
 
   private admission(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {
     const decision = this.classify(component, caller, outcome);
-    // A cached decision was not audited when it was made for this call: record it.
-    if (decision.kind !== 'allowed') this.authorizer.audit(this.checkContext(component, caller, 'call'), outcome);
+    // An admitted call is recorded once authorized; a refused one ends here.
+    if (decision.kind !== 'allowed' && this.audit.enabled) this.recordCall(component, caller, decision, outcome);
     return decision;
+  }
+
+  private recordCall(component: McpAccessTarget, caller: McpCaller, decision: McpAccessDecision, outcome: McpCheckOutcome): void {
+    const stepUp = decision.kind === 'step-up' ? decision.scopes : undefined;
+    this.audit.record(caller.principal, component.info, 'call', decision.kind, outcome, stepUp);
   }
 
   private classify(component: McpAccessTarget, caller: McpCaller, outcome: McpCheckOutcome): McpAccessDecision {

@@ -78,13 +78,27 @@ export class McpAuthorizationError extends Error {
   }
 }
 
+/**
+ * What a caller got from one authorization decision. Lists: `listed` or `hidden`. Calls: `allowed`, `hidden` (answered
+ * like an unknown component), `step-up` (HTTP 403 `insufficient_scope`) or `refused` (an `McpAuthorizationError`'s
+ * message).
+ */
+export type McpDecisionOutcome = 'listed' | 'hidden' | 'allowed' | 'step-up' | 'refused';
+
 /** One authorization decision, as the audit log and the `onAuthDecision` hook receive it (never a token). */
 export interface McpAuthorizationDecision {
   readonly sub: string;
   readonly clientId?: string;
   readonly component: { readonly kind: McpComponentInfo['kind']; readonly name: string };
   readonly phase: McpPhase;
+  readonly outcome: McpDecisionOutcome;
+  /**
+   * Whether the caller sees (list) or may run (call) the component. A component that answers with step-up is
+   * listed although its checks failed: `allowed: true`, `outcome: 'listed'`, with `stepUp` and `check` set.
+   */
   readonly allowed: boolean;
-  /** The check that denied (absent when allowed). */
+  /** The check that denied (absent when every check allowed). */
   readonly check?: string;
+  /** The scopes a step-up challenge names (the component answers calls with 403 `insufficient_scope`). */
+  readonly stepUp?: { readonly scopes: readonly string[] };
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
+import { Inject, Injectable, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -11,7 +11,6 @@ import {
   type McpAuthorizationCheck,
   type McpAuthorizationContext,
   type McpCheckHandler,
-  type McpAuthorizationDecision,
   type McpCheckOutcome,
 } from './mcp-authorization-check.js';
 import { evaluateAll } from './mcp-checks.js';
@@ -30,7 +29,6 @@ export interface McpCompiledAuthorization {
  */
 @Injectable()
 export class McpAuthorizer {
-  private readonly logger = new Logger('McpAuthModule');
   private readonly handlers = new Map<Function, McpCheckHandler>();
 
   constructor(
@@ -55,9 +53,7 @@ export class McpAuthorizer {
   }
 
   async evaluate(compiled: McpCompiledAuthorization, context: McpAuthorizationContext): Promise<McpCheckOutcome> {
-    const outcome = compiled.checks.length ? await evaluateAll(compiled.checks, (c) => this.run(c, context)) : ALLOW;
-    this.audit(context, outcome);
-    return outcome;
+    return compiled.checks.length ? evaluateAll(compiled.checks, (c) => this.run(c, context)) : ALLOW;
   }
 
   private run = async (check: McpAuthorizationCheck, context: McpAuthorizationContext): Promise<McpCheckOutcome> => {
@@ -88,29 +84,6 @@ export class McpAuthorizer {
     }
     if (!handler || typeof handler.check !== 'function') throw new Error(McpMessages.checkClassMissing(type.name, where));
     this.handlers.set(type, handler);
-  }
-
-  /** Records a decision made without evaluating (a cached one applied to a call). */
-  audit(context: McpAuthorizationContext, outcome: McpCheckOutcome): void {
-    const hook = this.options.onAuthDecision;
-    const debug = Logger.isLevelEnabled('debug');
-    if (!hook && !debug) return;
-    const decision: McpAuthorizationDecision = {
-      sub: context.auth.principal.sub,
-      ...(context.auth.clientId !== undefined && { clientId: context.auth.clientId }),
-      component: { kind: context.component.kind, name: context.component.name },
-      phase: context.phase,
-      allowed: outcome.allowed,
-      ...(!outcome.allowed && { check: outcome.failed }),
-    };
-    if (debug) this.logger.debug(JSON.stringify({ event: 'mcp.auth.decision', ...decision }));
-    if (hook) {
-      try {
-        hook(decision);
-      } catch (error) {
-        this.errors.mask(error, 'onAuthDecision hook');
-      }
-    }
   }
 }
 

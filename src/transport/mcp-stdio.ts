@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { ConsoleLogger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
 import { ANONYMOUS, toMcpPrincipal, type McpPrincipal } from '../authentication/mcp-principal.js';
 import { McpAuthenticationService } from '../authentication/mcp-authentication.service.js';
 import { MCP_RESOLVED_OPTIONS } from '../mcp-auth.constants.js';
@@ -10,6 +10,8 @@ import { McpSubscriptions } from '../protocol/mcp-subscriptions.js';
 import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import { connectStdio, type McpStdioConnection } from '../protocol/mcp-stdio.server.js';
 import { McpProtocol } from '../protocol/mcp-protocol.js';
+import { McpRegistry } from '../discovery/mcp.registry.js';
+import { describeServer } from './mcp-startup.log.js';
 
 /** A Nest logger that writes every level to stderr: over stdio, stdout belongs to the protocol. */
 export class McpStdioLogger extends ConsoleLogger {
@@ -37,24 +39,28 @@ export interface McpStdioOptions {
  * environment, verified by the same authenticators, else the explicit `stdio.principal`, else (when the app
  * allows it) the anonymous principal; otherwise startup fails.
  */
-async function stdioPrincipal(app: INestApplicationContext, env: Record<string, string | undefined>): Promise<McpPrincipal> {
-  const options = app.get<McpResolvedOptions>(MCP_RESOLVED_OPTIONS, { strict: false });
+async function stdioPrincipal(
+  app: INestApplicationContext,
+  options: McpResolvedOptions,
+  env: Record<string, string | undefined>,
+): Promise<{ principal: McpPrincipal; from: string }> {
   const token = env[options.stdio.tokenEnv];
   if (token) {
     if (!options.authenticate.length) throw new Error(McpMessages.stdioTokenUnverifiable(options.stdio.tokenEnv));
     const authentication = app.get(McpAuthenticationService, { strict: false });
     try {
-      return await authentication.authenticate({
+      const principal = await authentication.authenticate({
         token,
         headers: { authorization: `Bearer ${token}` },
         transport: 'stdio',
       });
+      return { principal, from: `the token in ${options.stdio.tokenEnv}` };
     } catch {
       throw new Error(McpMessages.stdioTokenRefused(options.stdio.tokenEnv));
     }
   }
-  if (options.stdio.principal) return toMcpPrincipal(options.stdio.principal, 'stdio');
-  if (options.allowAnonymous) return ANONYMOUS;
+  if (options.stdio.principal) return { principal: toMcpPrincipal(options.stdio.principal, 'stdio'), from: 'stdio.principal' };
+  if (options.allowAnonymous) return { principal: ANONYMOUS, from: 'allowAnonymous' };
   throw new Error(McpMessages.stdioNoPrincipal(options.stdio.tokenEnv));
 }
 
@@ -74,11 +80,18 @@ export async function runMcpStdio(app: INestApplicationContext, options: McpStdi
     throw new Error(McpMessages.stdioRequiresContext());
   }
   app.useLogger(new McpStdioLogger());
-  const principal = await stdioPrincipal(app, options.env ?? process.env);
+  const resolved = app.get<McpResolvedOptions>(MCP_RESOLVED_OPTIONS, { strict: false });
+  const { principal, from } = await stdioPrincipal(app, resolved, options.env ?? process.env);
   const errors = app.get(McpErrorMapper, { strict: false });
   const subscriptions = app.get(McpSubscriptions, { strict: false });
   const session = { visibility: new McpSessionVisibility() };
   const connection = await connectStdio(protocol, errors, subscriptions, { transport: 'stdio', principal, session }, options);
+  if (resolved.logging.startup) {
+    const registry = app.get(McpRegistry, { strict: false });
+    new Logger('McpAuthModule').log(
+      `MCP server ${resolved.name} ${resolved.version} on stdio, as ${principal.principal.sub} (from ${from}): ${describeServer(registry, resolved)}`,
+    );
+  }
   if (options.closeAppOnExit !== false) void connection.closed.then(() => app.close());
   return connection;
 }

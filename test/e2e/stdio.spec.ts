@@ -58,6 +58,17 @@ describe('stdio: the sample over the SDK stdio client', () => {
     assert.deepEqual(transportErrors, []);
     assert.match(stderr, /NestFactory|NestApplication|InstanceLoader/);
   });
+
+  it('says on stderr, once, what it serves and whom it runs as; no per-request audit lines', () => {
+    const plain = stderr.replace(/\x1b\[[0-9;]*m/g, '');
+    const lines = plain.split('\n').filter((line) => line.includes('MCP server'));
+    assert.equal(lines.length, 1, plain);
+    assert.match(
+      lines[0],
+      /\[McpAuthModule\] MCP server notes 1\.0\.0 on stdio, as developer \(from stdio\.principal\): 3 tools, 1 resource, 1 resource template, 1 prompt; authentication: static development tokens$/,
+    );
+    assert.doesNotMatch(plain, /mcp\.auth\.decision/);
+  });
 });
 
 describe('stdio: the raw stream', () => {

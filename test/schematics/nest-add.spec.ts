@@ -122,6 +122,13 @@ describe('nest add nestjs-mcp-auth (nest-add schematic)', () => {
     for (const expected of ['MCP_JWT_ISSUER', 'MCP_JWT_JWKS_URI', 'MCP_RESOURCE', 'http://localhost:3000/mcp', 'Authorization: Bearer mcp-dev-token', 'nest g -c nestjs-mcp-auth tool notes/create-note']) {
       assert.ok(text.includes(expected), `the summary mentions ${expected}`);
     }
+    // The Inspector release docs/inspector.md names (and test/e2e/inspector.spec.ts runs): a bare npx on Node 20 gets
+    // one whose CLI has no --header.
+    const documented = /npx -y (@modelcontextprotocol\/inspector@\S+) --cli/.exec(readFileSync(join(packageRoot, 'docs/inspector.md'), 'utf8'))![1];
+    assert.ok(
+      text.includes(`npx -y ${documented} --cli http://localhost:3000/mcp --transport http --method tools/list --header "Authorization: Bearer mcp-dev-token"`),
+      text,
+    );
   });
 
   it('refuses what it cannot do, saying why', async () => {

@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { ADAPTERS, type Fixture } from '../fixtures/app.fixture.js';
 import { startAuthApp } from '../fixtures/auth-app.fixture.js';
 import { PrincipalProbe, probeCall } from '../fixtures/auth.fixture.js';
+import { describeError, summarizeFailures, type LoadFailure } from '../fixtures/load.support.js';
 import { bearer, JSON_HEADERS, rawRequest, staticPrincipals } from './security.support.js';
 
 /**
@@ -44,14 +45,14 @@ async function settledMemory(gc: () => void): Promise<NodeJS.MemoryUsage> {
 }
 
 interface RunResult {
-  failures: string[];
+  failures: LoadFailure[];
   sockets: Set<number>;
   ms: number;
 }
 
 /** `count` probe calls, ids from `first`, pulled by `CONNECTIONS` workers sharing one bounded keep-alive agent. */
 async function run(app: Fixture, agent: Agent, first: number, count: number): Promise<RunResult> {
-  const failures: string[] = [];
+  const failures: LoadFailure[] = [];
   const sockets = new Set<number>();
   let next = first;
   const end = first + count;
@@ -68,10 +69,13 @@ async function run(app: Fixture, agent: Agent, first: number, count: number): Pr
         });
         const body = JSON.parse(response.text) as { id: number; result?: { structuredContent?: { sub: string; clientId: string } } };
         const seen = body.result?.structuredContent;
-        if (response.status !== 200 || body.id !== id || !seen) failures.push(`#${id}: ${response.status} ${response.text.slice(0, 160)}`);
-        else if (seen.sub !== caller.sub || seen.clientId !== caller.clientId) failures.push(`#${id}: ${caller.sub} saw ${seen.sub}/${seen.clientId}`);
+        if (response.status !== 200 || body.id !== id || !seen) {
+          failures.push({ id, cause: `HTTP ${response.status}, no result for its id`, detail: response.text.slice(0, 160) });
+        } else if (seen.sub !== caller.sub || seen.clientId !== caller.clientId) {
+          failures.push({ id, cause: 'saw another principal', detail: `${caller.sub} saw ${seen.sub}/${seen.clientId}` });
+        }
       } catch (error) {
-        failures.push(`#${id}: ${(error as Error).message}`);
+        failures.push({ id, cause: describeError(error) });
       }
     }
   };
@@ -104,7 +108,7 @@ for (const adapter of ADAPTERS) {
         const gc = collector();
         const calls = PrincipalProbe.calls;
         const warm = await run(app, agent, 0, WARM_UP);
-        assert.deepEqual(warm.failures, []);
+        assert.equal(warm.failures.length, 0, summarizeFailures(warm.failures, WARM_UP));
         const { rss: before, heapUsed: heapBefore } = await settledMemory(gc);
 
         const result = await run(app, agent, WARM_UP, CALLS);
@@ -114,7 +118,7 @@ for (const adapter of ADAPTERS) {
             `RSS ${mb(before)} → ${mb(after)}, heap ${mb(heapBefore)} → ${mb(heapAfter)}`,
         );
 
-        assert.equal(result.failures.length, 0, `${result.failures.length} failures, e.g.\n${result.failures.slice(0, 5).join('\n')}`);
+        assert.equal(result.failures.length, 0, summarizeFailures(result.failures, CALLS));
         assert.equal(PrincipalProbe.calls - calls, WARM_UP + CALLS, 'every call ran its handler exactly once');
         assert.ok(result.sockets.size <= CONNECTIONS, `${result.sockets.size} sockets for ${CONNECTIONS} connections`);
         assert.ok(result.sockets.size > CONNECTIONS / 2, `the load really was concurrent (${result.sockets.size} sockets)`);

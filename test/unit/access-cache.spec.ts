@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Logger } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import fc from 'fast-check';
 import { toMcpPrincipal, type McpPrincipal } from '../../src/authentication/mcp-principal.js';
 import { McpAccess, type McpAccessTarget, type McpCaller } from '../../src/authorization/mcp-access.js';
 import type { McpAuthorizationCheck } from '../../src/authorization/mcp-authorization-check.js';
+import { McpAudit } from '../../src/authorization/mcp-audit.js';
 import { McpAuthorizer } from '../../src/authorization/mcp-authorizer.js';
 import { AnyOf, RequireAnyScope, RequireAuth, RequireRoles, RequireScopes, RestrictTag } from '../../src/authorization/mcp-checks.js';
 import { McpErrorMapper } from '../../src/execution/mcp-error.mapper.js';
@@ -17,11 +17,9 @@ import type { McpResolvedOptions } from '../../src/mcp-auth.options.js';
  * The pure-decision cache is a fast path of the same decision: whatever callers came before, the cached answer for a
  * caller must be exactly what evaluating the checks afresh for that caller answers.
  */
-// Thousands of decisions: their debug audit lines would bury the test's output.
-Logger.overrideLogger(false);
-
-const options = { authorize: [], onDenied: 'challenge' } as unknown as McpResolvedOptions;
+const options = { authorize: [], onDenied: 'challenge', logging: { startup: false, authDecisions: false } } as unknown as McpResolvedOptions;
 const authorizer = new McpAuthorizer({} as ModuleRef, new McpErrorMapper(options), options);
+const audit = new McpAudit(new McpErrorMapper(options), options);
 
 const CHECKS: Record<string, McpAuthorizationCheck[]> = {
   admin: [RequireRoles('admin')],
@@ -58,9 +56,9 @@ describe('McpAccess: cached decisions', () => {
   it('equal a fresh evaluation for every caller, whatever callers were decided before (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(principal, fc.nat(components.length - 1), fc.boolean()), { minLength: 1, maxLength: 40 }), async (queries) => {
-        const access = new McpAccess(authorizer, new McpErrorMapper(options), options);
+        const access = new McpAccess(authorizer, audit, new McpErrorMapper(options), options);
         // A new instance has an empty cache: it evaluates the checks for this caller.
-        const uncached = () => new McpAccess(authorizer, new McpErrorMapper(options), options);
+        const uncached = () => new McpAccess(authorizer, audit, new McpErrorMapper(options), options);
         for (const [p, index, canChallenge] of queries) {
           const component = components[index];
           assert.ok(access.isPure(component));

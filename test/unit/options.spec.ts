@@ -93,6 +93,20 @@ describe('McpAuthModule options', () => {
     await failsWith({ name: 'n', version: '1', allowAnonymous: true, protocol: 'modern' }, 'McpAuthModule: option "protocol" must be an object (got "modern").');
   });
 
+  it('logging takes booleans startup and authDecisions; anything else is named', async () => {
+    const base = { name: 'n', version: '1', http: false as const };
+    await failsWith({ ...base, logging: true }, McpMessages.optionInvalid('logging', 'an object such as { startup: false, authDecisions: true }', true));
+    await failsWith({ ...base, logging: { startup: 'no' } }, 'McpAuthModule: option "logging.startup" must be a boolean (got "no").');
+    await failsWith({ ...base, logging: { authDecisions: 1 } }, 'McpAuthModule: option "logging.authDecisions" must be a boolean (got 1).');
+    await failsWith(
+      { ...base, logging: { audit: true } },
+      'McpAuthModule: there is no option "logging.audit"; the options there are "startup", "authDecisions".',
+    );
+    await failsWith({ ...base, onAuthDecision: 'log' }, 'McpAuthModule: option "onAuthDecision" must be a function (got "log").');
+    const app = await boot(McpAuthModule.forRoot({ ...base, logging: { startup: false, authDecisions: true } }));
+    await app.close();
+  });
+
   it('valid options boot', async () => {
     const app = await boot(McpAuthModule.forRoot({ name: 'n', version: '1', allowAnonymous: true, http: { path: '/rpc/', allowedOrigins: ['*'] } }));
     await app.close();
