@@ -57,7 +57,7 @@ for (const adapter of ADAPTERS) {
         assert.deepEqual(client.getServerVersion(), { name: 'notes-test', version: '1.0.0' });
         const caps = client.getServerCapabilities();
         assert.deepEqual(caps?.tools, { listChanged: true });
-        assert.deepEqual(caps?.resources, { listChanged: true });
+        assert.deepEqual(caps?.resources, { subscribe: true, listChanged: true });
         assert.deepEqual(caps?.prompts, { listChanged: true });
         assert.deepEqual(caps?.logging, {});
       });
