@@ -135,9 +135,15 @@ export class McpAccess {
 
   private async evaluateListPhase(component: McpAccessTarget, caller: McpCaller): Promise<McpCheckOutcome> {
     const outcome = await this.authorizer.evaluate(component.authorization, this.checkContext(component, caller, 'list'));
-    if (!outcome.allowed || !component.listGuards) return outcome;
+    if (!component.listGuards) return outcome;
+    // A component that would answer with a step-up challenge is listed to callers lacking only scopes: its list-safe
+    // guards decide that too, so a caller they refuse never learns it exists.
+    const stepUpCandidate = !outcome.allowed && outcome.scopeOnly && outcome.message === undefined;
+    if (!outcome.allowed && !stepUpCandidate) return outcome;
     try {
-      return (await component.listGuards(this.invocation(component, caller, 'list'))) ? ALLOW : DENIED;
+      const passed = await component.listGuards(this.invocation(component, caller, 'list'));
+      if (!passed) return DENIED;
+      return outcome.allowed ? ALLOW : outcome;
     } catch (error) {
       if (error instanceof McpAuthorizationError) return { ...DENIED, failed: 'McpAuthorizationError', message: error.message };
       if (!(error instanceof HttpException)) this.errors.mask(error, `list-safe guard of ${component.info.handler}`);
