@@ -3,7 +3,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { McpErrorMapper } from '../execution/mcp-error.mapper.js';
 import { isNotification, isRequest, jsonRpcError } from './json-rpc.js';
 import { classifyMessage } from './mcp-envelope.js';
-import { McpToolError } from '../execution/mcp-tool.error.js';
+import { McpClientAsks } from './mcp-client-asks.js';
 import type { McpDispatch, McpProtocol } from './mcp-protocol.js';
 import type { McpSubscriptions } from './mcp-subscriptions.js';
 import type { JsonRpcMessage, McpRequestState } from './mcp-request-state.js';
@@ -34,26 +34,14 @@ export async function connectStdio(
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   transport.onclose = () => {
     for (const dispatch of inflight.values()) dispatch.cancel('connection closed');
-    for (const waiting of asked.values()) waiting.reject(new Error('connection closed'));
-    asked.clear();
+    asks.rejectAll('connection closed');
     detach?.();
     resolveClosed();
   };
   transport.onerror = (error) => errors.mask(error, 'MCP stdio');
   // Requests the handlers send the client (elicitation, sampling), awaiting its answer on stdin.
-  const asked = new Map<string, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let asks = 0;
-  const ask = (method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = `s-${++asks}`;
-      const abort = () => {
-        if (asked.delete(id)) reject(new Error('request cancelled'));
-      };
-      if (signal.aborted) return abort();
-      signal.addEventListener('abort', abort, { once: true });
-      asked.set(id, { resolve, reject });
-      send({ jsonrpc: '2.0', id, method, params });
-    });
+  const asks = new McpClientAsks();
+  const ask = (method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal) => asks.ask(method, params, signal, send);
   const connection: McpRequestState = { ...state, ask };
   // The connection is the 2025 session: it hears of list changes and of its resource subscriptions.
   const session = state.session;
@@ -65,13 +53,7 @@ export async function connectStdio(
   transport.onmessage = (raw) => {
     const message = raw as unknown as JsonRpcMessage;
     if (!('method' in message)) {
-      // The client's answer to one of `ask`'s requests.
-      const waiting = typeof message.id === 'string' ? asked.get(message.id) : undefined;
-      if (!waiting) return;
-      asked.delete(message.id as string);
-      const error = message.error as { message?: unknown } | undefined;
-      if (error) waiting.reject(new McpToolError(`The client refused the request: ${typeof error.message === 'string' ? error.message.slice(0, 200) : 'error'}`));
-      else waiting.resolve(message.result);
+      asks.answer(message); // the client's answer to one of `ask`'s requests
       return;
     }
     if (isRequest(message)) {

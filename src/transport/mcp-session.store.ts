@@ -8,7 +8,7 @@ import type { McpResolvedOptions } from '../mcp-auth.options.js';
 import type { McpDispatch } from '../protocol/mcp-protocol.js';
 import type { JsonRpcMessage, McpSessionState } from '../protocol/mcp-request-state.js';
 import { writeEvent } from './sse.js';
-import { McpToolError } from '../execution/mcp-tool.error.js';
+import { McpClientAsks } from '../protocol/mcp-client-asks.js';
 
 
 /** A stateful Streamable HTTP session, bound to the principal that opened it. */
@@ -23,8 +23,7 @@ export class McpHttpSession implements McpSessionState {
   /** Called once when the session closes. */
   onClose?: () => void;
   /** Requests this session's handlers sent the client, awaiting its answer. */
-  private readonly asked = new Map<string, { resolve(value: unknown): void; reject(error: Error): void }>();
-  private asks = 0;
+  private readonly asks = new McpClientAsks();
   private stream?: ServerResponse;
   private keepAlive?: NodeJS.Timeout;
 
@@ -57,49 +56,20 @@ export class McpHttpSession implements McpSessionState {
     return true;
   }
 
-  /**
-   * Sends the client a request with `send` (on the calling request's stream) and resolves with its result. The id is
-   * the session's own (`s-1`, `s-2`, …): an answer is taken only for an id this session sent and has not seen answered.
-   */
+  /** Sends the client a request on the calling request's stream and resolves with its answer (`McpClientAsks`). */
   ask(method: string, params: Readonly<Record<string, unknown>>, signal: AbortSignal, send: (message: JsonRpcMessage) => void): Promise<unknown> {
-    const id = `s-${++this.asks}`;
-    return new Promise((resolve, reject) => {
-      const abort = () => {
-        if (this.asked.delete(id)) reject(new Error('request cancelled'));
-      };
-      if (signal.aborted) return abort();
-      signal.addEventListener('abort', abort, { once: true });
-      this.asked.set(id, {
-        resolve: (value) => {
-          signal.removeEventListener('abort', abort);
-          resolve(value);
-        },
-        reject: (error) => {
-          signal.removeEventListener('abort', abort);
-          reject(error);
-        },
-      });
-      send({ jsonrpc: '2.0', id, method, params });
-    });
+    return this.asks.ask(method, params, signal, send);
   }
 
-  /** The client's answer to one of `ask`'s requests (a JSON-RPC response); anything else is ignored. */
+  /** The client's answer to one of `ask`'s requests; anything else is ignored. */
   answer(message: JsonRpcMessage): void {
-    const id = message.id;
-    if (typeof id !== 'string') return;
-    const waiting = this.asked.get(id);
-    if (!waiting) return;
-    this.asked.delete(id);
-    const error = message.error as { message?: unknown } | undefined;
-    if (error) waiting.reject(new McpToolError(`The client refused the request: ${typeof error.message === 'string' ? error.message.slice(0, 200) : 'error'}`));
-    else waiting.resolve(message.result);
+    this.asks.answer(message);
   }
 
   close(): void {
     this.onClose?.();
     this.onClose = undefined;
-    for (const waiting of this.asked.values()) waiting.reject(new Error('session closed'));
-    this.asked.clear();
+    this.asks.rejectAll('session closed');
     const stream = this.stream;
     if (stream) {
       this.detach(stream);
