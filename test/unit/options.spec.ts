@@ -91,6 +91,11 @@ describe('McpAuthModule options', () => {
       'McpAuthModule: option "protocol.listTtlMs" must be an integer of at least 0 (got -1).',
     );
     await failsWith({ name: 'n', version: '1', allowAnonymous: true, protocol: 'modern' }, 'McpAuthModule: option "protocol" must be an object (got "modern").');
+    // A short secret is refused, and never echoed back in the message.
+    await failsWith(
+      { name: 'n', version: '1', allowAnonymous: true, protocol: { requestStateSecret: 'short-secret' } },
+      'McpAuthModule: option "protocol.requestStateSecret" must be a string of at least 32 characters (got "(hidden)").',
+    );
   });
 
   it('logging takes booleans startup and authDecisions; anything else is named', async () => {
